@@ -1,0 +1,62 @@
+"""Application factory for the Territoires d'industrie partner CRM."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from dotenv import load_dotenv
+from flask import Flask, redirect, url_for
+
+from crm.config import check_production_config, load_config
+from crm import extensions as ext
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Each feature package exposes a blueprint ``bp``; order only matters for the navigation.
+FEATURES = (
+    "crm.auth",
+    "crm.dashboard",
+    "crm.partners",
+    "crm.mail",
+)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    load_dotenv(ROOT / ".env")
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.from_mapping(load_config(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    check_production_config(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    ext.db.init_app(app)
+    ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    ext.mail.init_app(app)
+    ext.csrf.init_app(app)
+    ext.limiter.init_app(app)
+    ext.login_manager.init_app(app)
+
+    from crm import i18n, security, templating
+
+    ext.babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+
+    for name in FEATURES:
+        module = importlib.import_module(name)
+        app.register_blueprint(module.bp)
+
+    app.add_url_rule("/", "index", lambda: redirect(url_for("dashboard.index")))
+
+    from crm import cli
+
+    cli.init_app(app)
+    return app

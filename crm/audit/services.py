@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import has_request_context
+from flask_login import current_user
+
+from crm.audit.models import AuditLog
+from crm.extensions import db
+
+FIELD_LABELS = {
+    "name": "nom", "kind": "type", "siret": "SIRET", "naf_code": "code NAF", "headcount_band": "effectif",
+    "address": "adresse", "postal_code": "code postal", "commune": "commune", "website": "site web",
+    "first_name": "prénom", "last_name": "nom", "email": "e-mail", "phone": "téléphone", "job_title": "fonction",
+    "organisation": "structure", "ambassador_status": "statut ambassadeur", "kit_sent_on": "kit envoyé le",
+    "sectors": "filières", "axes": "axes", "civility": "civilité", "language": "langue",
+}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set):
+        return [str(v) for v in value]
+    if value is None or isinstance(value, int | float | bool | str):
+        return value
+    return str(value)
+
+
+def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
+    return {field: _jsonable(getattr(obj, field)) for field in fields}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+
+
+def record(action: str, entity_type: str, entity_id: int | None, summary: str = "",
+           changes: dict[str, Any] | None = None, user_id: int | None = None) -> AuditLog:
+    if user_id is None and has_request_context() and current_user.is_authenticated:
+        user_id = current_user.id
+    entry = AuditLog(action=action, entity_type=entity_type, entity_id=entity_id, summary=summary[:300],
+                     changes=changes or {}, user_id=user_id)
+    db.session.add(entry)
+    return entry
+
+
+def entries_for(entity_type: str, entity_id: int, limit: int = 200) -> list[AuditLog]:
+    stmt = (sa.select(AuditLog).where(AuditLog.entity_type == entity_type, AuditLog.entity_id == entity_id)
+            .order_by(AuditLog.at.desc()).limit(limit))
+    return list(db.session.scalars(stmt))

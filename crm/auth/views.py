@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from crm.auth import bp, services, users_bp
+from crm.auth.forms import LoginForm, UserCreateForm, UserEditForm
+from crm.auth.models import User
+from crm.extensions import db, limiter, login_manager
+from crm.security import protect_admin
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Connectez-vous pour accéder à cette page."
+login_manager.login_message_category = "info"
+protect_admin(users_bp, write_role="admin", read_role="admin")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("dashboard.index")
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data or "", form.password.data or "")
+        if user is None:
+            flash("Adresse e-mail ou mot de passe incorrect.", "error")
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/deconnexion", methods=["POST"])
+@login_required
+def logout() -> Response:
+    logout_user()
+    flash("Vous êtes déconnecté.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@users_bp.route("/")
+def list_users() -> str:
+    return render_template("auth/users.html", users=services.list_users())
+
+
+@users_bp.route("/nouveau", methods=["GET", "POST"])
+def create_user() -> str | Response:
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            services.create_user(form.email.data or "", form.password.data or "", form.role.data, form.name.data or "")
+        except services.UserError as exc:
+            db.session.rollback()
+            form.email.errors = [*form.email.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash("Utilisateur créé.", "success")
+            return redirect(url_for("auth.users.list_users"))
+    return render_template("auth/user_form.html", form=form, user=None)
+
+
+@users_bp.route("/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int) -> str | Response:
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                user, role=form.role.data, active=form.active.data, name=form.name.data or "",
+                password=form.password.data or None,
+            )
+        except services.UserError as exc:
+            db.session.rollback()
+            form.password.errors = [*form.password.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash("Utilisateur enregistré.", "success")
+            return redirect(url_for("auth.users.list_users"))
+    return render_template("auth/user_form.html", form=form, user=user)

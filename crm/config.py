@@ -1,0 +1,65 @@
+"""Settings, read from the environment inside ``create_app`` (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+DEV_SECRET_KEY = "dev-secret-change-me"
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "oui"}
+
+
+def load_config(instance_path: str) -> dict[str, Any]:
+    env = os.environ
+    instance = Path(instance_path)
+    default_db = f"sqlite:///{instance / 'crm.sqlite3'}"
+    mail_server = env.get("MAIL_SERVER") or None
+    return {
+        "ENV_NAME": env.get("CRM_ENV", "development"),
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", default_db),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "MAIL_SERVER": mail_server,
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
+        "MAIL_DEFAULT_SENDER": env.get(
+            "MAIL_DEFAULT_SENDER", "Territoires d'industrie CUA <territoires-industrie@example.org>"
+        ),
+        "MAILDIR_PATH": env.get("MAILDIR_PATH", str(instance / "outbox")),
+        "ORGANISATION_NAME": env.get("ORGANISATION_NAME", "Communauté urbaine d'Alençon — Territoires d'industrie"),
+        "ORGANISATION_POSTAL_ADDRESS": env.get(
+            "ORGANISATION_POSTAL_ADDRESS", "Mission Développement Économique, 61000 Alençon"
+        ),
+        "SEND_RATE_PER_SECOND": float(env.get("SEND_RATE_PER_SECOND", "10")),
+        "SEND_RATE_PER_HOUR": int(env.get("SEND_RATE_PER_HOUR", "20000")),
+        "TIMEZONE": env.get("TIMEZONE", "Europe/Paris"),
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE", "Europe/Paris"),
+        "LANGUAGES": ["fr", "en"],
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PAGE_SIZE": int(env.get("PAGE_SIZE", "50")),
+        "SCHEDULER_TICK_SECONDS": int(env.get("SCHEDULER_TICK_SECONDS", "30")),
+    }
+
+
+def check_production_config(config: dict[str, Any]) -> None:
+    if config["ENV_NAME"] == "production" and config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise RuntimeError("SECRET_KEY must be set in production (refusing the development key).")

@@ -1,0 +1,125 @@
+"""Consent ledger, subscription state and suppression list. Functions flush; callers commit."""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+
+from crm.consent.models import (
+    ConsentAction,
+    ConsentRecord,
+    OptInStatus,
+    Subscription,
+    Suppression,
+    SuppressionReason,
+    Topic,
+    contact_topics,
+)
+from crm.db import utcnow
+from crm.extensions import db
+from crm.partners.models import Contact
+
+TOPICS = [
+    ("lettre", "Lettre d'information", "La lettre d'information Territoires d'industrie."),
+    ("evenements", "Invitations aux événements", "Comités techniques, rencontres, ateliers, visites."),
+    ("club", "Actualités du Club des Industriels", "Les nouvelles et rendez-vous du Club."),
+]
+
+
+def email_hash(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
+
+
+def load_topics() -> int:
+    existing = set(db.session.scalars(sa.select(Topic.code)))
+    added = 0
+    for position, (code, label, description) in enumerate(TOPICS):
+        if code not in existing:
+            db.session.add(Topic(code=code, label=label, description=description, position=position))
+            added += 1
+    db.session.flush()
+    return added
+
+
+def all_topics() -> list[Topic]:
+    return list(db.session.scalars(sa.select(Topic).order_by(Topic.position)))
+
+
+def record(contact: Contact, action: ConsentAction | str, *, kind: str = "newsletter", source: str,
+           wording_version: str = "", wording: str = "", ip: str | None = None, detail: str = "") -> ConsentRecord:
+    entry = ConsentRecord(contact_id=contact.id, kind=kind, action=str(action), source=source,
+                          wording_version=wording_version, wording=wording, ip=ip, detail=detail[:300])
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def history(contact: Contact) -> list[ConsentRecord]:
+    stmt = sa.select(ConsentRecord).where(ConsentRecord.contact_id == contact.id)
+    return list(db.session.scalars(stmt.order_by(ConsentRecord.at, ConsentRecord.id)))
+
+
+def subscription_of(contact: Contact) -> Subscription:
+    subscription = db.session.get(Subscription, contact.id)
+    if subscription is None:
+        subscription = Subscription(contact_id=contact.id, status=OptInStatus.NONE.value)
+        db.session.add(subscription)
+        db.session.flush()
+    return subscription
+
+
+def set_status(contact: Contact, status: OptInStatus) -> Subscription:
+    subscription = subscription_of(contact)
+    now = utcnow()
+    subscription.status = status.value
+    if status is OptInStatus.PENDING:
+        subscription.requested_at = now
+    elif status is OptInStatus.CONFIRMED:
+        subscription.confirmed_at = now
+        subscription.unsubscribed_at = None
+    elif status is OptInStatus.UNSUBSCRIBED:
+        subscription.unsubscribed_at = now
+    db.session.flush()
+    return subscription
+
+
+def topic_codes(contact: Contact) -> set[str]:
+    stmt = (sa.select(Topic.code).join(contact_topics, contact_topics.c.topic_id == Topic.id)
+            .where(contact_topics.c.contact_id == contact.id))
+    return set(db.session.scalars(stmt))
+
+
+def set_topics(contact: Contact, codes: set[str]) -> None:
+    db.session.execute(sa.delete(contact_topics).where(contact_topics.c.contact_id == contact.id))
+    if codes:
+        ids = db.session.scalars(sa.select(Topic.id).where(Topic.code.in_(codes))).all()
+        db.session.execute(sa.insert(contact_topics), [{"contact_id": contact.id, "topic_id": i} for i in ids])
+    db.session.flush()
+
+
+def suppress(email: str, reason: SuppressionReason, detail: str = "") -> Suppression:
+    digest = email_hash(email)
+    existing = db.session.scalar(sa.select(Suppression).where(Suppression.email_hash == digest))
+    if existing is not None:
+        return existing
+    entry = Suppression(email_hash=digest, reason=reason.value, detail=detail[:300])
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def unsuppress(email: str) -> bool:
+    """Only for a fresh, confirmed opt-in after an unsubscribe; bounces and erasures are lifted by hand."""
+    result = db.session.execute(
+        sa.delete(Suppression).where(Suppression.email_hash == email_hash(email),
+                                     Suppression.reason == SuppressionReason.UNSUBSCRIBE.value)
+    )
+    db.session.flush()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def is_suppressed(email: str | None) -> bool:
+    if not email:
+        return True
+    return db.session.scalar(sa.select(sa.exists().where(Suppression.email_hash == email_hash(email)))) or False

@@ -1,0 +1,36 @@
+"""Locale and time zone: French by default, English on request, dates shown in Europe/Paris."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, redirect, request, session, url_for
+from werkzeug.wrappers import Response
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def set_language(code: str) -> Response:
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    target = request.referrer or url_for("dashboard.index")
+    if not target.startswith(request.host_url):
+        target = url_for("dashboard.index")
+    return redirect(target)
+
+
+def init_app(app: Flask) -> None:
+    app.add_url_rule("/langue/<code>", "set_language", set_language, methods=["POST"])

@@ -1,0 +1,66 @@
+"""Paired ``email/NAME.txt`` and ``email/NAME.html`` templates -> a Flask-Mail message with CSS inlined."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import css_inline
+from flask import current_app, render_template
+from flask_mail import Message
+from jinja2 import TemplateNotFound
+
+from crm.mail.headers import clean_header, clean_headers
+
+
+@lru_cache(maxsize=1)
+def _inliner() -> css_inline.CSSInliner:
+    return css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+
+
+def inline_css(html: str) -> str:
+    return _inliner().inline(html)
+
+
+def render_bodies(template: str, **context: Any) -> tuple[str, str | None]:
+    context.setdefault("organisation_name", current_app.config["ORGANISATION_NAME"])
+    context.setdefault("postal_address", current_app.config["ORGANISATION_POSTAL_ADDRESS"])
+    text = render_template(f"email/{template}.txt", **context)
+    try:
+        html = render_template(f"email/{template}.html", **context)
+    except TemplateNotFound:
+        return text, None
+    return text, inline_css(html)
+
+
+def build_message(
+    to: str,
+    subject: str,
+    template: str,
+    *,
+    extra_headers: dict[str, str] | None = None,
+    sender: str | None = None,
+    **context: Any,
+) -> Message:
+    text, html = render_bodies(template, **context)
+    return compose(to, subject, text, html, extra_headers=extra_headers, sender=sender)
+
+
+def compose(
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    *,
+    extra_headers: dict[str, str] | None = None,
+    sender: str | None = None,
+) -> Message:
+    """A message from bodies already rendered; every header value is stripped of CR and LF."""
+    return Message(
+        subject=clean_header(subject),
+        recipients=[clean_header(to)],
+        body=text,
+        html=html,
+        sender=clean_header(sender or current_app.config["MAIL_DEFAULT_SENDER"]),
+        extra_headers=clean_headers(extra_headers),
+    )

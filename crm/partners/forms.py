@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from crm.extensions import db
+from crm.forms import MultiCheckboxField, choices
+from crm.partners import taxonomy
+from crm.partners.models import (
+    AMBASSADOR_LABELS,
+    CIVILITIES,
+    HEADCOUNT_BANDS,
+    NOTE_KIND_LABELS,
+    Axis,
+    Organisation,
+    OrganisationKind,
+    Sector,
+)
+from crm.partners.services import ContactInput, OrganisationInput
+from crm.partners.territory import REGIONS
+
+
+def taxonomy_choices(model: Any, blank: str | None = None) -> list[Any]:
+    pairs = [(item.code, item.label) for item in taxonomy.all_of(model)]
+    return choices([("", blank), *pairs] if blank is not None else pairs)
+
+
+AMBASSADOR_PAIRS = [(status.value, label) for status, label in AMBASSADOR_LABELS.items()]
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField("Nom", validators=[DataRequired("Le nom de la structure est obligatoire."), Length(max=200)])
+    kind = SelectField("Type de structure")
+    sectors = MultiCheckboxField("Filières")
+    siret = StringField("SIRET", validators=[Optional(), Length(max=20)])
+    naf_code = StringField("Code NAF", validators=[Optional(), Length(max=8)])
+    headcount_band = SelectField("Effectif", choices=choices([("", "—"), *[(b, b) for b in HEADCOUNT_BANDS]]))
+    address = StringField("Adresse", validators=[Optional(), Length(max=300)])
+    postal_code = StringField("Code postal", validators=[Optional(), Length(max=10)])
+    commune = StringField("Commune", validators=[Optional(), Length(max=120)])
+    website = URLField("Site web", validators=[Optional(), Length(max=300)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = taxonomy_choices(OrganisationKind, blank="—")
+        self.sectors.choices = taxonomy_choices(Sector)
+
+    def fill_from(self, organisation: Organisation) -> None:
+        self.kind.data = organisation.kind.code if organisation.kind else ""
+        self.sectors.data = [s.code for s in organisation.sectors]
+
+    def to_input(self) -> OrganisationInput:
+        return OrganisationInput(
+            name=self.name.data or "", kind=self.kind.data or "", sectors=list(self.sectors.data or []),
+            naf_code=self.naf_code.data or "", siret=self.siret.data or "",
+            headcount_band=self.headcount_band.data or "", address=self.address.data or "",
+            postal_code=self.postal_code.data or "", commune=self.commune.data or "", website=self.website.data or "",
+        )
+
+
+def organisation_choices() -> list[Any]:
+    rows = db.session.execute(sa.select(Organisation.id, Organisation.name).order_by(Organisation.name_key))
+    return choices([(0, "— aucune —"), *[(row.id, row.name) for row in rows]])
+
+
+class ContactForm(FlaskForm):
+    civility = SelectField("Civilité", choices=choices((k, v or "—") for k, v in CIVILITIES.items()))
+    first_name = StringField("Prénom", validators=[Optional(), Length(max=100)])
+    last_name = StringField("Nom", validators=[Optional(), Length(max=100)])
+    email = EmailField("Adresse e-mail", validators=[DataRequired("L'adresse e-mail est obligatoire."), Length(max=254)])
+    phone = StringField("Téléphone", validators=[Optional(), Length(max=30)])
+    job_title = StringField("Fonction", validators=[Optional(), Length(max=120)])
+    organisation_id = SelectField("Structure", coerce=int)
+    sectors = MultiCheckboxField("Filières d'intérêt")
+    axes = MultiCheckboxField("Axes d'intérêt")
+    ambassador_status = SelectField("Ambassadeur", choices=choices(AMBASSADOR_PAIRS))
+    kit_sent_on = DateField("Kit de communication envoyé le", validators=[Optional()])
+    language = SelectField("Langue", choices=choices([("fr", "Français"), ("en", "English")]))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation_id.choices = organisation_choices()
+        self.sectors.choices = taxonomy_choices(Sector)
+        self.axes.choices = taxonomy_choices(Axis)
+
+    def fill_from(self, contact: Any) -> None:
+        self.organisation_id.data = contact.organisation_id or 0
+        self.sectors.data = [s.code for s in contact.sectors]
+        self.axes.data = [a.code for a in contact.axes]
+
+    def to_input(self) -> ContactInput:
+        return ContactInput(
+            email=self.email.data or "", first_name=self.first_name.data or "", last_name=self.last_name.data or "",
+            civility=self.civility.data or "", phone=self.phone.data or "", job_title=self.job_title.data or "",
+            organisation_id=self.organisation_id.data or None, sectors=list(self.sectors.data or []),
+            axes=list(self.axes.data or []), ambassador_status=self.ambassador_status.data,
+            kit_sent_on=self.kit_sent_on.data, language=self.language.data or "fr",
+        )
+
+
+class FilterForm(FlaskForm):
+    """The GET form above each list; no CSRF since it changes nothing."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Rechercher")
+    kind = SelectField("Type")
+    sector = SelectField("Filière")
+    axis = SelectField("Axe")
+    department = StringField("Département")
+    region = SelectField("Région")
+    club = SelectField("Club des Industriels", choices=choices([("", "Tous"), ("yes", "Membres"), ("no", "Non-membres")]))
+    ambassador = SelectField("Ambassadeur", choices=choices([("", "Tous"), *AMBASSADOR_PAIRS]))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = taxonomy_choices(OrganisationKind, blank="Tous")
+        self.sector.choices = taxonomy_choices(Sector, blank="Toutes")
+        self.axis.choices = taxonomy_choices(Axis, blank="Tous")
+        self.region.choices = choices([("", "Toutes"), *[(r, r) for r in REGIONS]])
+
+
+class NoteForm(FlaskForm):
+    kind = SelectField("Type", choices=choices((k.value, v) for k, v in NOTE_KIND_LABELS.items()))
+    body = TextAreaField("Note", validators=[DataRequired("La note est vide."), Length(max=5000)])
+
+
+class ClubJoinForm(FlaskForm):
+    joined_on = DateField("Date d'adhésion", validators=[DataRequired("Indiquez la date d'adhésion.")])
+
+
+class ClubLeaveForm(FlaskForm):
+    left_on = DateField("Date de sortie", validators=[DataRequired("Indiquez la date de sortie.")])
+
+
+class AmbassadorForm(FlaskForm):
+    status = SelectField("Statut", choices=choices(AMBASSADOR_PAIRS))
+    on = DateField("Depuis le", validators=[Optional()])
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a CSRF-protected button."""
+
+

@@ -1,0 +1,89 @@
+"""Normalisation and checks of the values people type: e-mail, SIRET, search keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+
+
+class InvalidEmail(ValueError):
+    pass
+
+
+class InvalidSiret(ValueError):
+    pass
+
+
+_SPACES = re.compile(r"\s+")
+_NON_KEY = re.compile(r"[^a-z0-9@._+ -]")
+
+
+def normalize_email(value: str) -> str:
+    """Trimmed and lower-cased: one person, one row, whatever case they type."""
+    raw = (value or "").strip()
+    if not raw:
+        raise InvalidEmail("L'adresse e-mail est obligatoire.")
+    try:
+        result = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidEmail(f"L'adresse e-mail « {raw} » n'est pas valide.") from exc
+    return result.normalized.lower()
+
+
+def search_key(value: str | None) -> str:
+    """Lower-case ASCII without accents, single spaces: what prefix searches compare against."""
+    if not value:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", value)
+    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    ascii_text = ascii_text.replace("'", " ").replace("’", " ")
+    return _SPACES.sub(" ", _NON_KEY.sub(" ", ascii_text)).strip()
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        n = int(char)
+        if index % 2 == 1:
+            n *= 2
+            if n > 9:
+                n -= 9
+        total += n
+    return total % 10 == 0
+
+
+LA_POSTE_SIREN = "356000000"
+
+
+def normalize_siret(value: str | None) -> str | None:
+    """14 digits with a valid Luhn key (La Poste's establishments follow their own rule)."""
+    if value is None:
+        return None
+    digits = re.sub(r"[\s.]", "", value)
+    if not digits:
+        return None
+    if not digits.isdigit() or len(digits) != 14:
+        raise InvalidSiret("Le SIRET doit compter exactement 14 chiffres.")
+    if digits.startswith(LA_POSTE_SIREN):
+        valid = sum(int(c) for c in digits) % 5 == 0
+    else:
+        valid = luhn_ok(digits)
+    if not valid:
+        raise InvalidSiret("Ce SIRET n'est pas valide (clé de contrôle incorrecte).")
+    return digits
+
+
+NAF_PATTERN = re.compile(r"^\d{2}\.?\d{2}[A-Z]$")
+
+
+def normalize_naf(value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    code = value.strip().upper().replace(" ", "")
+    if not NAF_PATTERN.match(code):
+        raise ValueError("Le code NAF doit avoir la forme 22.29A.")
+    if "." not in code:
+        code = f"{code[:2]}.{code[2:]}"
+    return code

@@ -1,0 +1,216 @@
+"""The filtered, searched and sorted lists of the back office, and the exports built on them.
+
+Search compares normalised keys by prefix (``key >= term AND key < term + U+FFFF``) so every
+condition is served by a b-tree index on SQLite and PostgreSQL alike: no full scan at 100,000 rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
+
+from crm.extensions import db
+from crm.pagination import Page, paginate
+from crm.partners.models import (
+    Axis,
+    ClubMembership,
+    Contact,
+    Organisation,
+    OrganisationKind,
+    Sector,
+    contact_axes,
+    contact_sectors,
+    organisation_sectors,
+)
+from crm.partners.normalize import search_key
+
+PREFIX_END = "\uffff"
+MAX_SEARCH_TOKENS = 4
+
+
+@dataclass
+class PartnerFilters:
+    q: str = ""
+    kind: str = ""
+    sector: str = ""
+    axis: str = ""
+    department: str = ""
+    region: str = ""
+    club: str = ""  # "" any, "yes" current member, "no" not a member
+    ambassador: str = ""
+    sort: str = "name"
+
+    @classmethod
+    def from_args(cls, args: Any) -> PartnerFilters:
+        return cls(**{f.name: (args.get(f.name) or "").strip() for f in fields(cls) if args.get(f.name)})
+
+    def as_args(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+def starts_with(column: InstrumentedAttribute[Any] | sa.ColumnElement[Any], term: str) -> sa.ColumnElement[bool]:
+    return sa.and_(column >= term, column < term + PREFIX_END)
+
+
+def _tokens(q: str) -> list[str]:
+    return search_key(q).split()[:MAX_SEARCH_TOKENS]
+
+
+def _current_club_member(organisation_id: sa.ColumnElement[Any], today: date) -> sa.Exists:
+    return sa.exists().where(
+        ClubMembership.organisation_id == organisation_id,
+        ClubMembership.joined_on <= today,
+        sa.or_(ClubMembership.left_on.is_(None), ClubMembership.left_on > today),
+    )
+
+
+def _organisations_matching(token: str) -> sa.Select[Any]:
+    return sa.select(Organisation.id).where(
+        sa.or_(starts_with(Organisation.name_key, token), starts_with(Organisation.commune_key, token))
+    )
+
+
+def _organisation_place_filters(filters: PartnerFilters) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.kind:
+        conditions.append(
+            Organisation.kind_id == sa.select(OrganisationKind.id).where(OrganisationKind.code == filters.kind)
+            .scalar_subquery()
+        )
+    if filters.department:
+        conditions.append(Organisation.department == filters.department)
+    if filters.region:
+        conditions.append(Organisation.region == filters.region)
+    return conditions
+
+
+def _sector_id(code: str) -> sa.ScalarSelect[Any]:
+    return sa.select(Sector.id).where(Sector.code == code).scalar_subquery()
+
+
+def _axis_id(code: str) -> sa.ScalarSelect[Any]:
+    return sa.select(Axis.id).where(Axis.code == code).scalar_subquery()
+
+
+def contacts_statement(filters: PartnerFilters, today: date | None = None) -> sa.Select[Any]:
+    today = today or date.today()
+    stmt = sa.select(Contact)
+    conditions: list[sa.ColumnElement[bool]] = []
+    for token in _tokens(filters.q):
+        conditions.append(
+            sa.or_(
+                starts_with(Contact.last_name_key, token),
+                starts_with(Contact.first_name_key, token),
+                starts_with(Contact.email, token),
+                Contact.organisation_id.in_(_organisations_matching(token)),
+            )
+        )
+    organisation_conditions = _organisation_place_filters(filters)
+    if organisation_conditions:
+        conditions.append(Contact.organisation_id.in_(sa.select(Organisation.id).where(*organisation_conditions)))
+    if filters.sector:
+        sector_id = _sector_id(filters.sector)
+        conditions.append(
+            sa.or_(
+                sa.exists().where(contact_sectors.c.contact_id == Contact.id, contact_sectors.c.sector_id == sector_id),
+                sa.exists().where(
+                    organisation_sectors.c.organisation_id == Contact.organisation_id,
+                    organisation_sectors.c.sector_id == sector_id,
+                ),
+            )
+        )
+    if filters.axis:
+        conditions.append(
+            sa.exists().where(contact_axes.c.contact_id == Contact.id, contact_axes.c.axis_id == _axis_id(filters.axis))
+        )
+    if filters.club == "yes":
+        conditions.append(_current_club_member(Contact.organisation_id, today))
+    elif filters.club == "no":
+        conditions.append(~_current_club_member(Contact.organisation_id, today))
+    if filters.ambassador:
+        conditions.append(Contact.ambassador_status == filters.ambassador)
+    stmt = stmt.where(*conditions)
+    return stmt.order_by(*_contact_order(filters.sort))
+
+
+def _contact_order(sort: str) -> list[Any]:
+    if sort == "-name":
+        return [Contact.last_name_key.desc(), Contact.first_name_key.desc(), Contact.id.desc()]
+    if sort == "created":
+        return [Contact.created_at, Contact.id]
+    if sort == "-created":
+        return [Contact.created_at.desc(), Contact.id.desc()]
+    if sort == "email":
+        return [Contact.email, Contact.id]
+    return [Contact.last_name_key, Contact.first_name_key, Contact.id]
+
+
+def organisations_statement(filters: PartnerFilters, today: date | None = None) -> sa.Select[Any]:
+    today = today or date.today()
+    conditions: list[sa.ColumnElement[bool]] = []
+    for token in _tokens(filters.q):
+        conditions.append(
+            sa.or_(
+                starts_with(Organisation.name_key, token),
+                starts_with(Organisation.commune_key, token),
+                starts_with(Organisation.siret, token),
+            )
+        )
+    conditions.extend(_organisation_place_filters(filters))
+    if filters.sector:
+        conditions.append(
+            sa.exists().where(
+                organisation_sectors.c.organisation_id == Organisation.id,
+                organisation_sectors.c.sector_id == _sector_id(filters.sector),
+            )
+        )
+    if filters.axis:
+        conditions.append(
+            sa.exists().where(
+                Contact.organisation_id == Organisation.id,
+                contact_axes.c.contact_id == Contact.id,
+                contact_axes.c.axis_id == _axis_id(filters.axis),
+            )
+        )
+    if filters.ambassador:
+        conditions.append(
+            sa.exists().where(Contact.organisation_id == Organisation.id, Contact.ambassador_status == filters.ambassador)
+        )
+    if filters.club == "yes":
+        conditions.append(_current_club_member(Organisation.id, today))
+    elif filters.club == "no":
+        conditions.append(~_current_club_member(Organisation.id, today))
+    stmt = sa.select(Organisation).where(*conditions)
+    if filters.sort == "-name":
+        return stmt.order_by(Organisation.name_key.desc(), Organisation.id.desc())
+    if filters.sort == "commune":
+        return stmt.order_by(Organisation.commune_key, Organisation.name_key, Organisation.id)
+    if filters.sort == "-created":
+        return stmt.order_by(Organisation.created_at.desc(), Organisation.id.desc())
+    return stmt.order_by(Organisation.name_key, Organisation.id)
+
+
+def list_contacts(filters: PartnerFilters, page: int, per_page: int) -> Page[Contact]:
+    return paginate(contacts_statement(filters), page, per_page)
+
+
+def list_organisations(filters: PartnerFilters, page: int, per_page: int) -> Page[Organisation]:
+    return paginate(organisations_statement(filters), page, per_page)
+
+
+def current_club_members(today: date | None = None) -> list[tuple[Organisation, ClubMembership]]:
+    today = today or date.today()
+    stmt = (
+        sa.select(Organisation, ClubMembership)
+        .join(ClubMembership, ClubMembership.organisation_id == Organisation.id)
+        .where(
+            ClubMembership.joined_on <= today,
+            sa.or_(ClubMembership.left_on.is_(None), ClubMembership.left_on > today),
+        )
+        .order_by(Organisation.name_key)
+    )
+    return [(org, membership) for org, membership in db.session.execute(stmt)]
