@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
@@ -52,8 +53,9 @@ def run_once(app: Flask, jobs: list[JobSpec] = JOBS) -> int:
     return failures
 
 
-def build_scheduler(app: Flask, jobs: list[JobSpec] = JOBS) -> BlockingScheduler:
-    scheduler = BlockingScheduler(
+def build_scheduler(app: Flask, jobs: list[JobSpec] = JOBS,
+                    scheduler_class: type[BaseScheduler] = BlockingScheduler) -> BaseScheduler:
+    scheduler = scheduler_class(
         timezone=app.config["TIMEZONE"],
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     load_dotenv(ROOT / ".env")
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        instance_path=os.environ.get("CRM_INSTANCE_PATH") or str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
     )
     app.config.from_mapping(load_config(app.instance_path))

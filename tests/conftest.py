@@ -7,6 +7,7 @@ Environment:
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 import smtplib
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from crm import create_app
@@ -85,6 +86,24 @@ def _empty_tables() -> None:
                 connection.execute(table.delete())
 
 
+class RequestIsolatingClient(FlaskClient):
+    """Each request runs in its own app context, as in production: nothing cached on ``g`` (the logged-in
+    user, the locale, rate-limit state) leaks from the test or from one request to the next.
+
+    The test's own session is committed before the request (so the data a test set up is visible to it) and
+    expired after (so the test reads what the request wrote).
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            _db.session.commit()
+        kwargs.setdefault("buffered", True)  # a streamed body is read inside the request's own context
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            _db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def make_app(_schema: None, base_config: dict[str, Any], tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     apps: list[Flask] = []
@@ -92,6 +111,7 @@ def make_app(_schema: None, base_config: dict[str, Any], tmp_path: Path) -> Iter
     def factory(**overrides: Any) -> Flask:
         config = {**base_config, "MAILDIR_PATH": str(tmp_path / "outbox"), **overrides}
         app = create_app(config)
+        app.test_client_class = RequestIsolatingClient
         apps.append(app)
         with app.app_context():
             load_reference_taxonomy()

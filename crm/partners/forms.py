@@ -41,11 +41,11 @@ AMBASSADOR_PAIRS = [(status.value, label) for status, label in AMBASSADOR_LABELS
 
 class OrganisationForm(FlaskForm):
     name = StringField("Nom", validators=[DataRequired("Le nom de la structure est obligatoire."), Length(max=200)])
-    kind = SelectField("Type de structure")
+    kind = SelectField("Type de structure", default="")
     sectors = MultiCheckboxField("Filières")
     siret = StringField("SIRET", validators=[Optional(), Length(max=20)])
     naf_code = StringField("Code NAF", validators=[Optional(), Length(max=8)])
-    headcount_band = SelectField("Effectif", choices=choices([("", "—"), *[(b, b) for b in HEADCOUNT_BANDS]]))
+    headcount_band = SelectField("Effectif", choices=choices([("", "—"), *[(b, b) for b in HEADCOUNT_BANDS]]), default="")
     address = StringField("Adresse", validators=[Optional(), Length(max=300)])
     postal_code = StringField("Code postal", validators=[Optional(), Length(max=10)])
     commune = StringField("Commune", validators=[Optional(), Length(max=120)])
@@ -75,18 +75,18 @@ def organisation_choices() -> list[Any]:
 
 
 class ContactForm(FlaskForm):
-    civility = SelectField("Civilité", choices=choices((k, v or "—") for k, v in CIVILITIES.items()))
+    civility = SelectField("Civilité", choices=choices((k, v or "—") for k, v in CIVILITIES.items()), default="")
     first_name = StringField("Prénom", validators=[Optional(), Length(max=100)])
     last_name = StringField("Nom", validators=[Optional(), Length(max=100)])
     email = EmailField("Adresse e-mail", validators=[DataRequired("L'adresse e-mail est obligatoire."), Length(max=254)])
     phone = StringField("Téléphone", validators=[Optional(), Length(max=30)])
     job_title = StringField("Fonction", validators=[Optional(), Length(max=120)])
-    organisation_id = SelectField("Structure", coerce=int)
+    organisation_id = SelectField("Structure", coerce=int, default=0)
     sectors = MultiCheckboxField("Filières d'intérêt")
     axes = MultiCheckboxField("Axes d'intérêt")
-    ambassador_status = SelectField("Ambassadeur", choices=choices(AMBASSADOR_PAIRS))
+    ambassador_status = SelectField("Ambassadeur", choices=choices(AMBASSADOR_PAIRS), default="none")
     kit_sent_on = DateField("Kit de communication envoyé le", validators=[Optional()])
-    language = SelectField("Langue", choices=choices([("fr", "Français"), ("en", "English")]))
+    language = SelectField("Langue", choices=choices([("fr", "Français"), ("en", "English")]), default="fr")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -66,10 +66,9 @@ def normalize_siret(value: str | None) -> str | None:
         return None
     if not digits.isdigit() or len(digits) != 14:
         raise InvalidSiret("Le SIRET doit compter exactement 14 chiffres.")
-    if digits.startswith(LA_POSTE_SIREN):
+    valid = luhn_ok(digits)
+    if not valid and digits.startswith(LA_POSTE_SIREN):
         valid = sum(int(c) for c in digits) % 5 == 0
-    else:
-        valid = luhn_ok(digits)
     if not valid:
         raise InvalidSiret("Ce SIRET n'est pas valide (clé de contrôle incorrecte).")
     return digits

@@ -1,0 +1,61 @@
+"""The migrations build the same schema as the models, on SQLite and PostgreSQL, with a single head."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import upgrade
+
+from crm import create_app
+from crm.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = "migration_check"
+
+
+def _empty_database_url(database_url: str, tmp_path: Path) -> str:
+    if not database_url.startswith("postgresql"):
+        return f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        connection.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
+    engine.dispose()
+    separator = "&" if "?" in database_url else "?"
+    return f"{database_url}{separator}options=-csearch_path%3D{SCHEMA}"
+
+
+def test_single_head() -> None:
+    script = ScriptDirectory.from_config(_alembic_config())
+    assert len(script.get_heads()) == 1
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    return config
+
+
+def test_upgrade_from_empty_matches_the_models(database_url: str, tmp_path: Path) -> None:
+    url = _empty_database_url(database_url, tmp_path)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test"})
+    try:
+        with app.app_context():
+            upgrade()
+            with db.engine.connect() as connection:
+                context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                                       "compare_server_default": False})
+                diff = compare_metadata(context, db.metadata)
+            assert diff == [], diff
+            db.engine.dispose()
+    finally:
+        if database_url.startswith("postgresql"):
+            engine = sa.create_engine(database_url)
+            with engine.begin() as connection:
+                connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            engine.dispose()
