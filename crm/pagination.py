@@ -19,6 +19,8 @@ class Page(Generic[T]):
     total: int
     page: int
     per_page: int
+    # True when counting stopped at the limit: ``total`` is then a lower bound ("plus de 1 000").
+    total_is_capped: bool = False
 
     @property
     def pages(self) -> int:
@@ -30,7 +32,7 @@ class Page(Generic[T]):
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.page < self.pages or (self.total_is_capped and len(self.items) == self.per_page)
 
     @property
     def first_index(self) -> int:
@@ -38,12 +40,19 @@ class Page(Generic[T]):
 
     @property
     def last_index(self) -> int:
-        return min(self.total, self.page * self.per_page)
+        return 0 if not self.items else (self.page - 1) * self.per_page + len(self.items)
 
 
-def paginate(stmt: sa.Select[Any], page: int, per_page: int) -> Page[Any]:
+def paginate(stmt: sa.Select[Any], page: int, per_page: int, count_limit: int | None = None) -> Page[Any]:
+    """One page of ``stmt``. With ``count_limit``, counting stops there, so that a broad search on a large
+    base costs the same as on a small one (the page then says "plus de N")."""
     page = max(1, page)
-    count_stmt = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
-    total = db.session.scalar(count_stmt) or 0
+    counted = stmt.order_by(None)
+    if count_limit is not None:
+        counted = counted.limit(count_limit + 1)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(counted.subquery())) or 0
+    capped = count_limit is not None and total > count_limit
+    if capped and count_limit is not None:
+        total = count_limit
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
-    return Page(items=items, total=total, page=page, per_page=per_page)
+    return Page(items=items, total=total, page=page, per_page=per_page, total_is_capped=capped)

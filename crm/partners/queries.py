@@ -30,6 +30,8 @@ from crm.partners.normalize import search_key
 
 PREFIX_END = "\uffff"
 MAX_SEARCH_TOKENS = 4
+# Lists count matches up to this many and then say "plus de …": the count never walks a whole large base.
+LIST_COUNT_LIMIT = 1000
 
 
 @dataclass
@@ -74,6 +76,21 @@ def _organisations_matching(token: str) -> sa.Select[Any]:
     )
 
 
+def _contact_ids_matching(token: str) -> sa.CompoundSelect[Any]:
+    """A union of index range scans (last name, first name, e-mail, organisation name or commune).
+
+    Written as a union rather than one OR so that both SQLite and PostgreSQL drive it from the indexes
+    instead of scanning every contact.
+    """
+    ids = sa.select(Contact.id)
+    return sa.union(
+        ids.where(starts_with(Contact.last_name_key, token)),
+        ids.where(starts_with(Contact.first_name_key, token)),
+        ids.where(starts_with(Contact.email, token)),
+        ids.where(Contact.organisation_id.in_(_organisations_matching(token))),
+    )
+
+
 def _organisation_place_filters(filters: PartnerFilters) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = []
     if filters.kind:
@@ -97,21 +114,22 @@ def _axis_id(code: str) -> sa.ScalarSelect[Any]:
 
 
 def contacts_statement(filters: PartnerFilters, today: date | None = None) -> sa.Select[Any]:
+    stmt = sa.select(Contact).where(*contact_conditions(filters, today))
+    return stmt.order_by(*_contact_order(filters.sort))
+
+
+def contact_conditions(filters: PartnerFilters, today: date | None = None) -> list[sa.ColumnElement[bool]]:
+    """The WHERE conditions on ``Contact`` for these filters; segments build their audiences on them."""
     today = today or date.today()
-    stmt = sa.select(Contact)
     conditions: list[sa.ColumnElement[bool]] = []
     for token in _tokens(filters.q):
-        conditions.append(
-            sa.or_(
-                starts_with(Contact.last_name_key, token),
-                starts_with(Contact.first_name_key, token),
-                starts_with(Contact.email, token),
-                Contact.organisation_id.in_(_organisations_matching(token)),
-            )
-        )
+        conditions.append(Contact.id.in_(_contact_ids_matching(token)))
     organisation_conditions = _organisation_place_filters(filters)
     if organisation_conditions:
-        conditions.append(Contact.organisation_id.in_(sa.select(Organisation.id).where(*organisation_conditions)))
+        # Correlated, so that a selective search drives the plan rather than "every contact in the region".
+        conditions.append(
+            sa.exists().where(Organisation.id == Contact.organisation_id, *organisation_conditions)
+        )
     if filters.sector:
         sector_id = _sector_id(filters.sector)
         conditions.append(
@@ -133,8 +151,7 @@ def contacts_statement(filters: PartnerFilters, today: date | None = None) -> sa
         conditions.append(~_current_club_member(Contact.organisation_id, today))
     if filters.ambassador:
         conditions.append(Contact.ambassador_status == filters.ambassador)
-    stmt = stmt.where(*conditions)
-    return stmt.order_by(*_contact_order(filters.sort))
+    return conditions
 
 
 def _contact_order(sort: str) -> list[Any]:
@@ -195,11 +212,11 @@ def organisations_statement(filters: PartnerFilters, today: date | None = None) 
 
 
 def list_contacts(filters: PartnerFilters, page: int, per_page: int) -> Page[Contact]:
-    return paginate(contacts_statement(filters), page, per_page)
+    return paginate(contacts_statement(filters), page, per_page, count_limit=LIST_COUNT_LIMIT)
 
 
 def list_organisations(filters: PartnerFilters, page: int, per_page: int) -> Page[Organisation]:
-    return paginate(organisations_statement(filters), page, per_page)
+    return paginate(organisations_statement(filters), page, per_page, count_limit=LIST_COUNT_LIMIT)
 
 
 def current_club_members(today: date | None = None) -> list[tuple[Organisation, ClubMembership]]:

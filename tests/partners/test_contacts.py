@@ -163,3 +163,13 @@ def test_organisation_export(client, login, db) -> None:
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert [r[0] for r in rows[1:]] == ["Plastiques Ornaises"]
     assert rows[1][-1] == "oui"
+
+
+def test_broad_search_counts_up_to_the_limit(client, login, db, monkeypatch) -> None:
+    from crm.partners import queries
+
+    monkeypatch.setattr(queries, "LIST_COUNT_LIMIT", 2)
+    login("viewer")
+    seed_people(db)
+    page = client.get("/admin/contacts/").get_data(as_text=True)
+    assert "1–4 sur plus de 2" in page
