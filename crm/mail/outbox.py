@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
@@ -28,11 +29,16 @@ class OutboxMessage:
     attachments: list[str] = field(default_factory=list)
 
 
-def _key_time(key: str) -> float:
-    try:
-        return float(key.split(".", 1)[0])
-    except ValueError:
-        return 0.0
+_KEY = re.compile(r"^(\d+)\.M(\d+)P\d+Q(\d+)")
+
+
+def _key_time(key: str) -> tuple[int, int, int]:
+    """Maildir names start with seconds, microseconds and a per-process counter: newest first by those."""
+    match = _KEY.match(key)
+    if match is None:
+        return (0, 0, 0)
+    seconds, micros, counter = match.groups()
+    return (int(seconds), int(micros), int(counter))
 
 
 def _parse(box: mailbox.Maildir, key: str, with_body: bool) -> OutboxMessage:
@@ -41,7 +47,7 @@ def _parse(box: mailbox.Maildir, key: str, with_body: bool) -> OutboxMessage:
     message: EmailMessage = _PARSER.parsebytes(raw, headersonly=not with_body)  # type: ignore[assignment]
     item = OutboxMessage(
         key=key, subject=str(message.get("Subject", "")), to=str(message.get("To", "")),
-        sender=str(message.get("From", "")), date=datetime.fromtimestamp(_key_time(key), UTC),
+        sender=str(message.get("From", "")), date=datetime.fromtimestamp(_key_time(key)[0], UTC),
         headers=[(k, str(v)) for k, v in message.items()],
     )
     if with_body:

@@ -7,10 +7,25 @@ from typing import Any
 
 import css_inline
 from flask import current_app, render_template
-from flask_mail import Message
+import email.charset
+from email.mime.text import MIMEText
+
+from flask_mail import Message as FlaskMailMessage
 from jinja2 import TemplateNotFound
 
 from crm.mail.headers import clean_header, clean_headers
+
+
+_QUOTED_PRINTABLE_UTF8 = email.charset.Charset("utf-8")
+_QUOTED_PRINTABLE_UTF8.body_encoding = email.charset.QP
+
+
+class Message(FlaskMailMessage):
+    """Text parts always quoted-printable: no line over 998 octets reaches a strict SMTP server, even when
+    the body is plain ASCII (where the standard library would otherwise choose 7bit, unwrapped)."""
+
+    def _mimetext(self, text: str | None, subtype: str = "plain") -> MIMEText:
+        return MIMEText(text or "", _subtype=subtype, _charset=_QUOTED_PRINTABLE_UTF8)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=1)
