@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from crm.extensions import db
 from crm.partners import services
 from crm.partners.models import AmbassadorStatus, Organisation
-from crm.partners.normalize import luhn_ok
+from crm.partners.normalize import luhn_ok, search_key
 from crm.partners.services import ContactInput, OrganisationInput
 
 COMMUNES = [
@@ -90,7 +90,7 @@ def load_demo_data(seed: int = 61) -> bool:
             while (first, last) in used:
                 first, last = rng.choice(FIRST_NAMES), f"{rng.choice(LAST_NAMES)}-{rng.choice(LAST_NAMES)}"
             used.add((first, last))
-            slug = f"{first}.{last}".lower().encode("ascii", "ignore").decode().replace(" ", "")
+            slug = f"{search_key(first)}.{search_key(last)}".replace(" ", "-")
             contact = services.save_contact(ContactInput(
                 email=f"{slug}.{index}@example.org", first_name=first, last_name=last,
                 civility=rng.choice(["", "mme", "m"]), phone=f"01 99 00 {rng.randint(10, 99)} {rng.randint(10, 99)}",
