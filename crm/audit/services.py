@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -35,6 +37,20 @@ def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+
+
+@contextmanager
+def track_changes(entity_type: str, obj: Any, fields: list[str], *, creating: bool,
+                  created: Callable[[], str], updated: str) -> Iterator[None]:
+    """Audits what the block changes on ``obj``: a "create" entry with every field, or an "update" with the diff."""
+    before = {} if creating else snapshot(obj, fields)
+    yield
+    db.session.flush()
+    changes = diff(before, snapshot(obj, fields))
+    if creating:
+        record("create", entity_type, obj.id, created(), changes)
+    elif changes:
+        record("update", entity_type, obj.id, updated, changes)
 
 
 def record(action: str, entity_type: str, entity_id: int | None, summary: str = "",

@@ -132,18 +132,11 @@ def save_organisation(data: OrganisationInput, organisation: Organisation | None
     if organisation is None:
         organisation = Organisation()
         db.session.add(organisation)
-        before: dict[str, Any] = {}
-    else:
-        before = audit.snapshot(organisation, ORGANISATION_AUDITED)
-    for key, value in values.items():
-        setattr(organisation, key, value)
-    db.session.flush()
-    after = audit.snapshot(organisation, ORGANISATION_AUDITED)
-    changes = audit.diff(before, after)
-    if creating:
-        audit.record("create", "organisation", organisation.id, f"Structure créée : {organisation.name}", changes)
-    elif changes:
-        audit.record("update", "organisation", organisation.id, "Structure modifiée", changes)
+    target = organisation
+    with audit.track_changes("organisation", target, ORGANISATION_AUDITED, creating=creating,
+                             created=lambda: f"Structure créée : {target.name}", updated="Structure modifiée"):
+        for key, value in values.items():
+            setattr(target, key, value)
     return organisation
 
 
@@ -192,21 +185,14 @@ def save_contact(data: ContactInput, contact: Contact | None = None) -> Contact:
     if contact is None:
         contact = Contact(ambassador_status=AmbassadorStatus.NONE.value)
         db.session.add(contact)
-        before: dict[str, Any] = {}
-    else:
-        before = audit.snapshot(contact, CONTACT_AUDITED)
-    status = data.ambassador_status
-    for key, value in values.items():
-        setattr(contact, key, value)
-    db.session.flush()
-    if status != contact.ambassador_status:
-        set_ambassador_status(contact, status)
-    after = audit.snapshot(contact, CONTACT_AUDITED)
-    changes = audit.diff(before, after)
-    if creating:
-        audit.record("create", "contact", contact.id, f"Contact créé : {contact.full_name}", changes)
-    elif changes:
-        audit.record("update", "contact", contact.id, "Contact modifié", changes)
+    target = contact
+    with audit.track_changes("contact", target, CONTACT_AUDITED, creating=creating,
+                             created=lambda: f"Contact créé : {target.full_name}", updated="Contact modifié"):
+        for key, value in values.items():
+            setattr(target, key, value)
+        db.session.flush()
+        if data.ambassador_status != target.ambassador_status:
+            set_ambassador_status(target, data.ambassador_status)
     return contact
 
 
