@@ -39,6 +39,12 @@ class JobSpec:
 # The declarative list of jobs. Ids are fixed: they are replaced, never duplicated, at each start.
 JOBS: list[JobSpec] = [
     JobSpec("heartbeat", "crm.jobs:heartbeat", trigger_args={"seconds": 60}),
+    JobSpec("dispatch", "crm.campaigns.jobs:dispatch_tick", trigger_args={"seconds": 30}),
+    JobSpec("retry_deliveries", "crm.campaigns.jobs:retry_deferred", trigger_args={"minutes": 5}),
+    JobSpec("bounce_ingest", "crm.bounces.jobs:ingest_bounces", trigger_args={"minutes": 15}),
+    JobSpec("signup_purge", "crm.signup.jobs:purge_unconfirmed_signups", trigger_args={"hours": 1}),
+    JobSpec("event_reminders", "crm.events.jobs:sync_reminders", trigger_args={"hours": 1}),
+    JobSpec("privacy_retention", "crm.privacy.jobs:retention", trigger_args={"hours": 24}),
 ]
 
 

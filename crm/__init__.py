@@ -21,6 +21,13 @@ FEATURES = (
     "crm.dashboard",
     "crm.partners",
     "crm.mail",
+    "crm.segments",
+    "crm.campaigns",
+    "crm.signup",
+    "crm.events",
+    "crm.events.public",
+    "crm.imports",
+    "crm.privacy",
 )
 
 

@@ -14,7 +14,7 @@ from crm.auth import services as user_services
 from crm.auth.models import Role
 from crm.consent.services import load_topics
 from crm.extensions import db
-from crm.partners.demo import load_demo_data
+from crm.demo import load_demo_data
 from crm.partners.taxonomy import load_reference_taxonomy
 
 users_cli = AppGroup("users", help="Comptes du back-office.")
@@ -91,3 +91,9 @@ def setup_command(demo: bool) -> None:
 def init_app(app: Flask) -> None:
     for command in (users_cli, taxonomy_cli, demo_cli, setup_command):
         app.cli.add_command(command)
+    from crm.bounces.cli import bounces_cli
+
+    app.cli.add_command(bounces_cli)
+    from crm.imports.cli import contacts_cli
+
+    app.cli.add_command(contacts_cli)

@@ -57,6 +57,23 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "50")),
         "SCHEDULER_TICK_SECONDS": int(env.get("SCHEDULER_TICK_SECONDS", "30")),
+        # Sending pipeline (crm.mail.pipeline): commit interval, claim lease, retries, bounces.
+        "SEND_BATCH_SIZE": int(env.get("SEND_BATCH_SIZE", "50")),
+        "SEND_LEASE_SECONDS": int(env.get("SEND_LEASE_SECONDS", "600")),
+        "SEND_RETRY_BASE_SECONDS": int(env.get("SEND_RETRY_BASE_SECONDS", "300")),
+        "SEND_MAX_ATTEMPTS": int(env.get("SEND_MAX_ATTEMPTS", "6")),
+        "BOUNCE_ADDRESS": env.get("BOUNCE_ADDRESS") or None,
+        "BOUNCE_MAILDIR": env.get("BOUNCE_MAILDIR") or None,
+        "BOUNCE_IMAP_HOST": env.get("BOUNCE_IMAP_HOST") or None,
+        "BOUNCE_IMAP_USER": env.get("BOUNCE_IMAP_USER") or None,
+        "BOUNCE_IMAP_PASSWORD": env.get("BOUNCE_IMAP_PASSWORD") or None,
+        "BOUNCE_IMAP_FOLDER": env.get("BOUNCE_IMAP_FOLDER", "INBOX"),
+        "SOFT_BOUNCE_THRESHOLD": int(env.get("SOFT_BOUNCE_THRESHOLD", "3")),
+        "SOFT_BOUNCE_WINDOW_DAYS": int(env.get("SOFT_BOUNCE_WINDOW_DAYS", "30")),
+        # Privacy (crm.privacy.retention): prospects are reviewed after this many years without contact
+        # initiated by them, and erased this many days after being listed unless someone keeps them.
+        "RETENTION_YEARS": int(env.get("RETENTION_YEARS", "3")),
+        "RETENTION_GRACE_DAYS": int(env.get("RETENTION_GRACE_DAYS", "30")),
     }
 
 

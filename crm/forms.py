@@ -5,8 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel.speaklater import LazyString
+from markupsafe import Markup, escape
 from wtforms import SelectChoice, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class _EscapedLazyString(LazyString):
+    """A lazy translation that templates escape like any plain string.
+
+    Flask-Babel's ``LazyString.__html__`` returns the text as-is, so Jinja and WTForms would treat labels and
+    validation messages as safe markup: « L'objet » would lose its ``&#39;``.
+    """
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+
+def lazy_gettext(string: str, **variables: Any) -> LazyString:
+    """``flask_babel.lazy_gettext`` for labels and messages defined at import time (use it as ``_l``)."""
+    return _EscapedLazyString(gettext, string, **variables)
 
 
 def choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:

@@ -11,13 +11,25 @@ from flask_babel import format_date, format_datetime, get_locale
 from crm.partners.models import CIVILITIES
 from crm.partners.territory import department_label
 
+
+def N_(text: str) -> str:
+    """Marks a string for ``pybabel extract`` without translating it: base.html translates nav labels."""
+    return text
+
+
 # (endpoint, label) in menu order; features add theirs with ``add_nav_item``.
 ADMIN_NAV: list[tuple[str, str]] = [
-    ("dashboard.index", "Tableau de bord"),
-    ("partners.organisations", "Structures"),
-    ("partners.contacts", "Contacts"),
-    ("partners.club_members", "Club des Industriels"),
-    ("mail.index", "Boîte d'envoi"),
+    ("dashboard.index", N_("Tableau de bord")),
+    ("partners.organisations", N_("Structures")),
+    ("partners.contacts", N_("Contacts")),
+    ("partners.club_members", N_("Club des Industriels")),
+    ("signup.admin.inbox", N_("Demandes")),
+    ("events.index", N_("Événements")),
+    ("segments.index", N_("Segments")),
+    ("campaigns.admin.index", N_("Lettres d'information")),
+    ("mail.index", N_("Boîte d'envoi")),
+    ("imports.upload", N_("Import")),
+    ("privacy.register_page", N_("RGPD")),
 ]
 
 

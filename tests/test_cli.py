@@ -47,3 +47,14 @@ def test_demo_data_loads_once(runner, db) -> None:
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Contact)) == contacts
     emails = db.session.scalars(sa.select(Contact.email)).all()
     assert all(email.endswith("@example.org") for email in emails)
+    # Every part of the back office has something to show.
+    from crm.campaigns.models import Campaign
+    from crm.consent.models import Subscription
+    from crm.events.models import Event
+    from crm.segments.models import Segment
+
+    confirmed = db.session.scalar(sa.select(sa.func.count()).select_from(Subscription)
+                                  .where(Subscription.status == "confirmed"))
+    assert 0 < confirmed < contacts
+    for model in (Campaign, Event, Segment):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) >= 1

@@ -46,13 +46,15 @@ def test_upgrade_from_empty_matches_the_models(database_url: str, tmp_path: Path
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test"})
     try:
         with app.app_context():
-            upgrade()
-            with db.engine.connect() as connection:
-                context = MigrationContext.configure(connection, opts={"compare_type": True,
-                                                                       "compare_server_default": False})
-                diff = compare_metadata(context, db.metadata)
-            assert diff == [], diff
-            db.engine.dispose()
+            try:
+                upgrade()
+                with db.engine.connect() as connection:
+                    context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                                           "compare_server_default": False})
+                    diff = compare_metadata(context, db.metadata)
+            finally:
+                db.engine.dispose()
+        assert diff == [], diff
     finally:
         if database_url.startswith("postgresql"):
             engine = sa.create_engine(database_url)

@@ -1,3 +1,4 @@
+from crm.forms import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -10,20 +11,20 @@ ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Adresse e-mail", validators=[DataRequired("Indiquez votre adresse e-mail.")])
-    password = PasswordField("Mot de passe", validators=[DataRequired("Indiquez votre mot de passe.")])
-    remember = BooleanField("Rester connecté")
+    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(_l("Indiquez votre adresse e-mail."))])
+    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(_l("Indiquez votre mot de passe."))])
+    remember = BooleanField(_l("Rester connecté"))
 
 
 class UserCreateForm(FlaskForm):
-    email = EmailField("Adresse e-mail", validators=[DataRequired("Indiquez une adresse e-mail.")])
-    name = StringField("Nom", validators=[Optional(), Length(max=120)])
-    role = SelectField("Rôle", choices=choices(ROLE_CHOICES))
-    password = PasswordField("Mot de passe", validators=[DataRequired("Indiquez un mot de passe.")])
+    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(_l("Indiquez une adresse e-mail."))])
+    name = StringField(_l("Nom"), validators=[Optional(), Length(max=120)])
+    role = SelectField(_l("Rôle"), choices=choices(ROLE_CHOICES))
+    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(_l("Indiquez un mot de passe."))])
 
 
 class UserEditForm(FlaskForm):
-    name = StringField("Nom", validators=[Optional(), Length(max=120)])
-    role = SelectField("Rôle", choices=choices(ROLE_CHOICES))
-    active = BooleanField("Compte actif")
-    password = PasswordField("Nouveau mot de passe (laisser vide pour ne pas changer)", validators=[Optional()])
+    name = StringField(_l("Nom"), validators=[Optional(), Length(max=120)])
+    role = SelectField(_l("Rôle"), choices=choices(ROLE_CHOICES))
+    active = BooleanField(_l("Compte actif"))
+    password = PasswordField(_l("Nouveau mot de passe (laisser vide pour ne pas changer)"), validators=[Optional()])

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from crm.forms import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -11,7 +13,8 @@ from crm.extensions import db, limiter, login_manager
 from crm.security import protect_admin
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Connectez-vous pour accéder à cette page."
+login_manager.login_message = _l("Connectez-vous pour accéder à cette page.")
+login_manager.localize_callback = str  # the lazy message is rendered in the request's language
 login_manager.login_message_category = "info"
 protect_admin(users_bp, write_role="admin", read_role="admin")
 
@@ -40,7 +43,7 @@ def login() -> str | Response:
     if form.validate_on_submit():
         user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is None:
-            flash("Adresse e-mail ou mot de passe incorrect.", "error")
+            flash(_("Adresse e-mail ou mot de passe incorrect."), "error")
         else:
             db.session.commit()
             login_user(user, remember=form.remember.data)
@@ -52,7 +55,7 @@ def login() -> str | Response:
 @login_required
 def logout() -> Response:
     logout_user()
-    flash("Vous êtes déconnecté.", "info")
+    flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -72,7 +75,7 @@ def create_user() -> str | Response:
             form.email.errors = [*form.email.errors, str(exc)]
         else:
             db.session.commit()
-            flash("Utilisateur créé.", "success")
+            flash(_("Utilisateur créé."), "success")
             return redirect(url_for("auth.users.list_users"))
     return render_template("auth/user_form.html", form=form, user=None)
 
@@ -92,6 +95,6 @@ def edit_user(user_id: int) -> str | Response:
             form.password.errors = [*form.password.errors, str(exc)]
         else:
             db.session.commit()
-            flash("Utilisateur enregistré.", "success")
+            flash(_("Utilisateur enregistré."), "success")
             return redirect(url_for("auth.users.list_users"))
     return render_template("auth/user_form.html", form=form, user=user)

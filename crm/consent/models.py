@@ -30,6 +30,7 @@ class ConsentAction(StrEnum):
     UNSUBSCRIBE = "unsubscribe"
     IMPORT = "import"
     ERASE = "erase"
+    EXPIRE = "expire"  # a signup left unconfirmed, purged after the delay
 
 
 class SuppressionReason(StrEnum):

@@ -109,11 +109,16 @@ def suppress(email: str, reason: SuppressionReason, detail: str = "") -> Suppres
     return entry
 
 
+# A fresh, confirmed double opt-in lifts these: the person has come back and said yes again. Bounces and
+# complaints are about the address or the person's mail provider, and are lifted by hand only.
+LIFTED_BY_CONFIRMED_OPT_IN = (SuppressionReason.UNSUBSCRIBE.value, SuppressionReason.ERASURE.value)
+
+
 def unsuppress(email: str) -> bool:
-    """Only for a fresh, confirmed opt-in after an unsubscribe; bounces and erasures are lifted by hand."""
+    """Only for a fresh, confirmed opt-in (the confirmation link or the preferences page)."""
     result = db.session.execute(
         sa.delete(Suppression).where(Suppression.email_hash == email_hash(email),
-                                     Suppression.reason == SuppressionReason.UNSUBSCRIBE.value)
+                                     Suppression.reason.in_(LIFTED_BY_CONFIRMED_OPT_IN))
     )
     db.session.flush()
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from crm.forms import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -31,7 +32,7 @@ from crm.partners.services import ContactInput, OrganisationInput
 from crm.partners.territory import REGIONS
 
 
-def taxonomy_choices(model: Any, blank: str | None = None) -> list[Any]:
+def taxonomy_choices(model: Any, blank: Any = None) -> list[Any]:
     pairs = [(item.code, item.label) for item in taxonomy.all_of(model)]
     return choices([("", blank), *pairs] if blank is not None else pairs)
 
@@ -40,16 +41,18 @@ AMBASSADOR_PAIRS = [(status.value, label) for status, label in AMBASSADOR_LABELS
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField("Nom", validators=[DataRequired("Le nom de la structure est obligatoire."), Length(max=200)])
-    kind = SelectField("Type de structure", default="")
-    sectors = MultiCheckboxField("Filières")
-    siret = StringField("SIRET", validators=[Optional(), Length(max=20)])
-    naf_code = StringField("Code NAF", validators=[Optional(), Length(max=8)])
-    headcount_band = SelectField("Effectif", choices=choices([("", "—"), *[(b, b) for b in HEADCOUNT_BANDS]]), default="")
-    address = StringField("Adresse", validators=[Optional(), Length(max=300)])
-    postal_code = StringField("Code postal", validators=[Optional(), Length(max=10)])
-    commune = StringField("Commune", validators=[Optional(), Length(max=120)])
-    website = URLField("Site web", validators=[Optional(), Length(max=300)])
+    name = StringField(_l("Nom"),
+                       validators=[DataRequired(_l("Le nom de la structure est obligatoire.")), Length(max=200)])
+    kind = SelectField(_l("Type de structure"), default="")
+    sectors = MultiCheckboxField(_l("Filières"))
+    siret = StringField(_l("SIRET"), validators=[Optional(), Length(max=20)])
+    naf_code = StringField(_l("Code NAF"), validators=[Optional(), Length(max=8)])
+    headcount_band = SelectField(_l("Effectif"), choices=choices([("", "—"), *[(b, b) for b in HEADCOUNT_BANDS]]),
+                                 default="")
+    address = StringField(_l("Adresse"), validators=[Optional(), Length(max=300)])
+    postal_code = StringField(_l("Code postal"), validators=[Optional(), Length(max=10)])
+    commune = StringField(_l("Commune"), validators=[Optional(), Length(max=120)])
+    website = URLField(_l("Site web"), validators=[Optional(), Length(max=300)])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -71,22 +74,23 @@ class OrganisationForm(FlaskForm):
 
 def organisation_choices() -> list[Any]:
     rows = db.session.execute(sa.select(Organisation.id, Organisation.name).order_by(Organisation.name_key))
-    return choices([(0, "— aucune —"), *[(row.id, row.name) for row in rows]])
+    return choices([(0, _l("— aucune —")), *[(row.id, row.name) for row in rows]])
 
 
 class ContactForm(FlaskForm):
-    civility = SelectField("Civilité", choices=choices((k, v or "—") for k, v in CIVILITIES.items()), default="")
-    first_name = StringField("Prénom", validators=[Optional(), Length(max=100)])
-    last_name = StringField("Nom", validators=[Optional(), Length(max=100)])
-    email = EmailField("Adresse e-mail", validators=[DataRequired("L'adresse e-mail est obligatoire."), Length(max=254)])
-    phone = StringField("Téléphone", validators=[Optional(), Length(max=30)])
-    job_title = StringField("Fonction", validators=[Optional(), Length(max=120)])
-    organisation_id = SelectField("Structure", coerce=int, default=0)
-    sectors = MultiCheckboxField("Filières d'intérêt")
-    axes = MultiCheckboxField("Axes d'intérêt")
-    ambassador_status = SelectField("Ambassadeur", choices=choices(AMBASSADOR_PAIRS), default="none")
-    kit_sent_on = DateField("Kit de communication envoyé le", validators=[Optional()])
-    language = SelectField("Langue", choices=choices([("fr", "Français"), ("en", "English")]), default="fr")
+    civility = SelectField(_l("Civilité"), choices=choices((k, v or "—") for k, v in CIVILITIES.items()), default="")
+    first_name = StringField(_l("Prénom"), validators=[Optional(), Length(max=100)])
+    last_name = StringField(_l("Nom"), validators=[Optional(), Length(max=100)])
+    email = EmailField(_l("Adresse e-mail"),
+                       validators=[DataRequired(_l("L'adresse e-mail est obligatoire.")), Length(max=254)])
+    phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=30)])
+    job_title = StringField(_l("Fonction"), validators=[Optional(), Length(max=120)])
+    organisation_id = SelectField(_l("Structure"), coerce=int, default=0)
+    sectors = MultiCheckboxField(_l("Filières d'intérêt"))
+    axes = MultiCheckboxField(_l("Axes d'intérêt"))
+    ambassador_status = SelectField(_l("Ambassadeur"), choices=choices(AMBASSADOR_PAIRS), default="none")
+    kit_sent_on = DateField(_l("Kit de communication envoyé le"), validators=[Optional()])
+    language = SelectField(_l("Langue"), choices=choices([("fr", "Français"), ("en", "English")]), default="fr")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -115,39 +119,40 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Rechercher")
-    kind = SelectField("Type")
-    sector = SelectField("Filière")
-    axis = SelectField("Axe")
-    department = StringField("Département")
-    region = SelectField("Région")
-    club = SelectField("Club des Industriels", choices=choices([("", "Tous"), ("yes", "Membres"), ("no", "Non-membres")]))
-    ambassador = SelectField("Ambassadeur", choices=choices([("", "Tous"), *AMBASSADOR_PAIRS]))
+    q = StringField(_l("Rechercher"))
+    kind = SelectField(_l("Type"))
+    sector = SelectField(_l("Filière"))
+    axis = SelectField(_l("Axe"))
+    department = StringField(_l("Département"))
+    region = SelectField(_l("Région"))
+    club = SelectField(_l("Club des Industriels"),
+                       choices=choices([("", _l("Tous")), ("yes", _l("Membres")), ("no", _l("Non-membres"))]))
+    ambassador = SelectField(_l("Ambassadeur"), choices=choices([("", _l("Tous")), *AMBASSADOR_PAIRS]))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = taxonomy_choices(OrganisationKind, blank="Tous")
-        self.sector.choices = taxonomy_choices(Sector, blank="Toutes")
-        self.axis.choices = taxonomy_choices(Axis, blank="Tous")
-        self.region.choices = choices([("", "Toutes"), *[(r, r) for r in REGIONS]])
+        self.kind.choices = taxonomy_choices(OrganisationKind, blank=_l("Tous"))
+        self.sector.choices = taxonomy_choices(Sector, blank=_l("Toutes"))
+        self.axis.choices = taxonomy_choices(Axis, blank=_l("Tous"))
+        self.region.choices = choices([("", _l("Toutes")), *[(r, r) for r in REGIONS]])
 
 
 class NoteForm(FlaskForm):
-    kind = SelectField("Type", choices=choices((k.value, v) for k, v in NOTE_KIND_LABELS.items()))
-    body = TextAreaField("Note", validators=[DataRequired("La note est vide."), Length(max=5000)])
+    kind = SelectField(_l("Type"), choices=choices((k.value, v) for k, v in NOTE_KIND_LABELS.items()))
+    body = TextAreaField(_l("Note"), validators=[DataRequired(_l("La note est vide.")), Length(max=5000)])
 
 
 class ClubJoinForm(FlaskForm):
-    joined_on = DateField("Date d'adhésion", validators=[DataRequired("Indiquez la date d'adhésion.")])
+    joined_on = DateField(_l("Date d'adhésion"), validators=[DataRequired(_l("Indiquez la date d'adhésion."))])
 
 
 class ClubLeaveForm(FlaskForm):
-    left_on = DateField("Date de sortie", validators=[DataRequired("Indiquez la date de sortie.")])
+    left_on = DateField(_l("Date de sortie"), validators=[DataRequired(_l("Indiquez la date de sortie."))])
 
 
 class AmbassadorForm(FlaskForm):
-    status = SelectField("Statut", choices=choices(AMBASSADOR_PAIRS))
-    on = DateField("Depuis le", validators=[Optional()])
+    status = SelectField(_l("Statut"), choices=choices(AMBASSADOR_PAIRS))
+    on = DateField(_l("Depuis le"), validators=[Optional()])
 
 
 class ConfirmForm(FlaskForm):

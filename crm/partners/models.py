@@ -128,6 +128,9 @@ class Contact(TimestampMixin, db.Model):
     last_name_key: Mapped[str] = mapped_column(search_key_type(100), default="")
     # Nullable only so that erasure can empty it; forms always require it.
     email: Mapped[str | None] = mapped_column(search_key_type(254), unique=True)
+    # SHA-256 of the email, kept in step by the listener below, so that audiences anti-join the suppression list
+    # (which only holds hashes) in plain SQL on every backend.
+    email_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     phone: Mapped[str] = mapped_column(sa.String(30), default="")
     job_title: Mapped[str] = mapped_column(sa.String(120), default="")
     organisation_id: Mapped[int | None] = mapped_column(
@@ -153,6 +156,13 @@ class Contact(TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+@sa.event.listens_for(Contact.email, "set")
+def _keep_email_hash(target: Contact, value: str | None, oldvalue: object, initiator: object) -> None:
+    from crm.consent.services import email_hash  # consent imports this module
+
+    target.email_hash = email_hash(value) if value else None
 
 
 class ClubMembership(db.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -34,7 +35,7 @@ def _show_errors(form: FlaskForm, exc: PartnerValidationError) -> None:
             field.errors = [*field.errors, message]
         else:
             flash(message, "error")
-    flash("Le formulaire contient des erreurs : rien n'a été enregistré.", "error")
+    flash(_("Le formulaire contient des erreurs : rien n'a été enregistré."), "error")
 
 
 def _flash_errors(exc: PartnerValidationError) -> None:
@@ -82,7 +83,7 @@ def organisation_create() -> str | WerkzeugResponse:
             _show_errors(form, exc)
         else:
             db.session.commit()
-            flash("Structure créée.", "success")
+            flash(_("Structure créée."), "success")
             return redirect(url_for("partners.organisation_detail", organisation_id=organisation.id))
     return render_template("partners/organisation_form.html", form=form, organisation=None)
 
@@ -110,7 +111,7 @@ def organisation_edit(organisation_id: int) -> str | WerkzeugResponse:
             _show_errors(form, exc)
         else:
             db.session.commit()
-            flash("Structure enregistrée.", "success")
+            flash(_("Structure enregistrée."), "success")
             return redirect(url_for("partners.organisation_detail", organisation_id=organisation.id))
     return render_template("partners/organisation_form.html", form=form, organisation=organisation)
 
@@ -121,7 +122,7 @@ def organisation_delete(organisation_id: int) -> WerkzeugResponse:
     if ConfirmForm().validate_on_submit():
         services.delete_organisation(organisation)
         db.session.commit()
-        flash("Structure supprimée.", "success")
+        flash(_("Structure supprimée."), "success")
     return redirect(url_for("partners.organisations"))
 
 
@@ -136,9 +137,9 @@ def club_join(organisation_id: int) -> WerkzeugResponse:
             _flash_errors(exc)
         else:
             db.session.commit()
-            flash("Adhésion au Club des Industriels enregistrée.", "success")
+            flash(_("Adhésion au Club des Industriels enregistrée."), "success")
     else:
-        flash("Indiquez une date d'adhésion valide.", "error")
+        flash(_("Indiquez une date d'adhésion valide."), "error")
     return redirect(url_for("partners.organisation_detail", organisation_id=organisation.id))
 
 
@@ -153,9 +154,9 @@ def club_leave(membership_id: int) -> WerkzeugResponse:
             _flash_errors(exc)
         else:
             db.session.commit()
-            flash("Sortie du Club enregistrée.", "success")
+            flash(_("Sortie du Club enregistrée."), "success")
     else:
-        flash("Indiquez une date de sortie valide.", "error")
+        flash(_("Indiquez une date de sortie valide."), "error")
     return redirect(url_for("partners.organisation_detail", organisation_id=membership.organisation_id))
 
 
@@ -192,7 +193,7 @@ def contact_create() -> str | WerkzeugResponse:
             _show_errors(form, exc)
         else:
             db.session.commit()
-            flash("Contact créé.", "success")
+            flash(_("Contact créé."), "success")
             return redirect(url_for("partners.contact_detail", contact_id=contact.id))
     return render_template("partners/contact_form.html", form=form, contact=None)
 
@@ -220,7 +221,7 @@ def contact_edit(contact_id: int) -> str | WerkzeugResponse:
             _show_errors(form, exc)
         else:
             db.session.commit()
-            flash("Contact enregistré.", "success")
+            flash(_("Contact enregistré."), "success")
             return redirect(url_for("partners.contact_detail", contact_id=contact.id))
     return render_template("partners/contact_form.html", form=form, contact=contact)
 
@@ -231,7 +232,7 @@ def contact_delete(contact_id: int) -> WerkzeugResponse:
     if ConfirmForm().validate_on_submit():
         services.delete_contact(contact)
         db.session.commit()
-        flash("Contact supprimé.", "success")
+        flash(_("Contact supprimé."), "success")
     return redirect(url_for("partners.contacts"))
 
 
@@ -242,9 +243,9 @@ def contact_ambassador(contact_id: int) -> WerkzeugResponse:
     if form.validate_on_submit():
         services.set_ambassador_status(contact, form.status.data, form.on.data)
         db.session.commit()
-        flash("Statut d'ambassadeur enregistré.", "success")
+        flash(_("Statut d'ambassadeur enregistré."), "success")
     else:
-        flash("Statut d'ambassadeur invalide.", "error")
+        flash(_("Statut d'ambassadeur invalide."), "error")
     return redirect(url_for("partners.contact_detail", contact_id=contact.id))
 
 
@@ -270,7 +271,7 @@ def note_add(subject: str, subject_id: int) -> WerkzeugResponse:
             _flash_errors(exc)
         else:
             db.session.commit()
-            flash("Note ajoutée.", "success")
+            flash(_("Note ajoutée."), "success")
     else:
         for errors in form.errors.values():
             for message in errors:
@@ -284,7 +285,7 @@ def task_done(note_id: int) -> WerkzeugResponse:
     if ConfirmForm().validate_on_submit():
         services.complete_task(note)
         db.session.commit()
-        flash("Tâche terminée.", "success")
+        flash(_("Tâche terminée."), "success")
     if note.contact_id:
         return redirect(url_for("partners.contact_detail", contact_id=note.contact_id))
     return redirect(url_for("partners.organisation_detail", organisation_id=note.organisation_id))

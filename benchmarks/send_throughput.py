@@ -1,0 +1,238 @@
+"""Sending throughput of the real pipeline against a plain smtplib loop, and the sender's peak memory.
+
+    .venv/bin/python benchmarks/send_throughput.py [--recipients 10000] [--large 100000]
+
+1. An SMTP sink (aiosmtpd, counting and discarding) runs in another process.
+2. A campaign to N recipients goes through the real pipeline (materialisation, claims, per-recipient rendering,
+   Flask-Mail over one persistent connection, status commits every SEND_BATCH_SIZE), in a sender subprocess.
+3. In the same run, N pre-built messages go through a plain smtplib loop over one connection to the same sink.
+4. The sender's peak memory (VmHWM) is measured at N and at the larger count, each in a fresh process on a
+   fresh database.
+The database is a SQLite file in a temporary folder unless BENCH_DATABASE_URL is set (an empty PostgreSQL
+database you own: its tables are dropped and created).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import smtplib
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+# --- The sink, in its own process ---------------------------------------------------------------
+
+def _sink(port: int, counter: Any, ready: Any, stop: Any) -> None:
+    from aiosmtpd.controller import Controller
+
+    class Counting:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            with counter.get_lock():
+                counter.value += 1
+            return "250 OK"
+
+    controller = Controller(Counting(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    stop.wait()
+    controller.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- Setup and the sender, each run in a fresh process ------------------------------------------
+
+def _config(db_url: str, port: int, instance: str) -> dict[str, Any]:
+    return {"SQLALCHEMY_DATABASE_URI": db_url, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port,
+            "SEND_RATE_PER_SECOND": 0, "SEND_RATE_PER_HOUR": 10_000_000, "SECRET_KEY": "bench",
+            "BASE_URL": "https://territoires.example.org", "BOUNCE_ADDRESS": "retours@example.org",
+            "MAILDIR_PATH": os.path.join(instance, "outbox")}
+
+
+def setup(db_url: str, port: int, instance: str, recipients: int) -> None:
+    """A fresh schema, N confirmed subscribers of the lettre, one campaign due now."""
+    import sqlalchemy as sa
+
+    from crm import create_app
+    from crm.campaigns import services as campaigns
+    from crm.consent.models import Subscription, Topic, contact_topics
+    from crm.consent.services import email_hash, load_topics
+    from crm.db import utcnow
+    from crm.extensions import db
+    from crm.partners.models import Contact, Organisation
+    from crm.partners.taxonomy import load_reference_taxonomy
+
+    app = create_app(_config(db_url, port, instance))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        load_reference_taxonomy()
+        load_topics()
+        org = Organisation(name="Plastiques de l'Orne", name_key="plastiques de l orne")
+        db.session.add(org)
+        db.session.flush()
+        lettre = db.session.scalar(sa.select(Topic.id).where(Topic.code == "lettre"))
+        now = utcnow()
+        for start in range(0, recipients, 10_000):
+            ids = range(start + 1, min(start + 10_000, recipients) + 1)
+            db.session.execute(sa.insert(Contact), [
+                {"id": i, "email": f"abonne{i}@example.org", "email_hash": email_hash(f"abonne{i}@example.org"),
+                 "first_name": f"Prénom{i}", "last_name": f"Nom{i}", "first_name_key": f"prenom{i}",
+                 "last_name_key": f"nom{i}", "organisation_id": org.id, "created_at": now, "updated_at": now}
+                for i in ids])
+            db.session.execute(sa.insert(Subscription), [{"contact_id": i, "status": "confirmed", "updated_at": now}
+                                                         for i in ids])
+            db.session.execute(sa.insert(contact_topics), [{"contact_id": i, "topic_id": lettre} for i in ids])
+        body = ("Bonjour {{prenom}} {{nom}},\n\n## Les nouvelles de {{structure}}\n\n"
+                + "Le programme Territoires d'industrie avance : **ateliers**, visites, *comité technique*.\n\n" * 8
+                + "- [Foncier industriel](https://territoires.example.org/foncier)\n- Recrutement et compétences\n")
+        campaigns.schedule(campaigns.save_campaign(campaigns.CampaignInput(
+            subject="Lettre d'information n°12 pour {{prenom}}", body_markdown=body,
+            preheader="Les nouvelles du programme")))
+        db.session.commit()
+
+
+def sender(db_url: str, port: int, instance: str) -> None:
+    """Materialises and sends the campaign; prints timings and this process's peak memory as JSON."""
+    from crm import create_app
+    from crm.campaigns import services as campaigns
+    from crm.extensions import db
+    from crm.mail.pipeline import send_due
+
+    app = create_app(_config(db_url, port, instance))
+    with app.app_context():
+        started = time.perf_counter()
+        campaigns.start_due()
+        materialised = time.perf_counter()
+        report = send_due()
+        sent = time.perf_counter()
+        campaigns.finish_done()
+        db.session.commit()
+    print(json.dumps({"sent": report.sent, "failed": report.failed, "stopped": report.stopped,
+                      "materialise_s": materialised - started, "send_s": sent - materialised,
+                      "maxrss_kib": _peak_rss_kib()}))
+
+
+def _peak_rss_kib() -> int:
+    """This process's own peak (VmHWM). ru_maxrss is not: Linux carries the parent's high-water mark across
+    fork and exec, so a sender started by a big parent would report the parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def sample_message(db_url: str, port: int, instance: str) -> bytes:
+    """One message as the pipeline renders it, to make the plain loop send the same bytes."""
+    import sqlalchemy as sa
+
+    from crm import create_app
+    from crm.campaigns.content import message_for
+    from crm.campaigns.models import Campaign
+    from crm.extensions import db
+    from crm.partners.models import Contact
+
+    app = create_app(_config(db_url, port, instance))
+    with app.app_context():
+        campaign = db.session.scalar(sa.select(Campaign))
+        contact = db.session.scalar(sa.select(Contact).order_by(Contact.id))
+        return message_for(campaign, contact).as_bytes()
+
+
+def _child(mode: str, *args: str) -> Any:
+    output = subprocess.run([sys.executable, __file__, f"--{mode}", *args], check=True, capture_output=True,
+                            text=True, cwd=ROOT).stdout
+    return json.loads(output.strip().splitlines()[-1]) if mode in ("sender", "sample") else {}
+
+
+def pipeline_run(db_url: str, port: int, instance: str, recipients: int) -> dict[str, Any]:
+    _child("setup", db_url, str(port), instance, str(recipients))
+    return _child("sender", db_url, str(port), instance)
+
+
+def plain_loop(port: int, message: bytes, count: int) -> float:
+    connection = smtplib.SMTP("127.0.0.1", port)
+    started = time.perf_counter()
+    for i in range(count):
+        connection.sendmail("retours@example.org", [f"abonne{i}@example.org"], message)
+    elapsed = time.perf_counter() - started
+    connection.quit()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recipients", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--setup", nargs=4)
+    parser.add_argument("--sender", nargs=3)
+    parser.add_argument("--sample", nargs=3)
+    args = parser.parse_args()
+    if args.sample:
+        db_url, port, instance = args.sample
+        print(json.dumps(sample_message(db_url, int(port), instance).hex()))
+        return
+    if args.setup:
+        db_url, port, instance, recipients = args.setup
+        setup(db_url, int(port), instance, int(recipients))
+        return
+    if args.sender:
+        db_url, port, instance = args.sender
+        sender(db_url, int(port), instance)
+        return
+
+    port = _free_port()
+    counter, ready, stop = multiprocessing.Value("l", 0), multiprocessing.Event(), multiprocessing.Event()
+    sink = multiprocessing.Process(target=_sink, args=(port, counter, ready, stop), daemon=True)
+    sink.start()
+    ready.wait(10)
+    with tempfile.TemporaryDirectory() as tmp:
+        # A fresh database for each measurement (with SQLite, a file reused after drop_all made the sender's
+        # peak memory depend on the previous run).
+        db_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
+        large_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench-large.sqlite3"
+        try:
+            small = pipeline_run(db_url, port, tmp, args.recipients)
+            delivered = counter.value
+            message = bytes.fromhex(_child("sample", db_url, str(port), tmp))
+            plain_s = plain_loop(port, message, args.recipients)
+            large = pipeline_run(large_url, port, tmp, args.large) if args.large else None
+        finally:
+            stop.set()
+            sink.join(10)
+    pipeline_rate = small["sent"] / small["send_s"]
+    plain_rate = args.recipients / plain_s
+    print(f"database: {db_url.split('://')[0]}; message size {len(message):,} bytes")
+    print(f"pipeline: {small['sent']:,} sent ({delivered:,} received by the sink) in {small['send_s']:.1f} s "
+          f"= {pipeline_rate:,.0f} msg/s (materialisation in one INSERT ... SELECT: {small['materialise_s']:.2f} s)")
+    print(f"plain smtplib loop: {args.recipients:,} in {plain_s:.1f} s = {plain_rate:,.0f} msg/s")
+    print(f"ratio pipeline / plain loop: {pipeline_rate / plain_rate:.2f} (target >= 0.5)")
+    print(f"sender peak memory at {args.recipients:,} recipients: {small['maxrss_kib'] / 1024:.1f} MiB")
+    if large:
+        print(f"sender peak memory at {args.large:,} recipients: {large['maxrss_kib'] / 1024:.1f} MiB "
+              f"({large['sent']:,} sent in {large['send_s']:.0f} s)")
+        print(f"memory ratio large / small: {large['maxrss_kib'] / small['maxrss_kib']:.2f} (target <= 1.2)")
+
+
+if __name__ == "__main__":
+    main()

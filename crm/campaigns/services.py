@@ -1,0 +1,235 @@
+"""Campaign writes and state changes (draft -> scheduled -> sending -> sent, paused, cancelled), counts and
+progress. Functions flush; callers commit. Nothing here sends mail: the scheduler does (``jobs.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from crm.campaigns import audience
+from crm.campaigns.models import NOT_YET_SENT, Campaign, CampaignStatus
+from crm.consent.models import ConsentAction, ConsentRecord, Topic
+from crm.db import utcnow
+from crm.extensions import db
+from crm.mail.models import Delivery, DeliveryStatus
+from crm.partners.services import PartnerValidationError
+from crm.segments.models import Segment
+
+CampaignError = PartnerValidationError  # field -> French message; nothing written when raised
+
+
+@dataclass
+class CampaignInput:
+    subject: str
+    body_markdown: str
+    topic: str = "lettre"
+    preheader: str = ""
+    segment_id: int | None = None
+    public: bool = True
+
+
+def _require(campaign: Campaign, *statuses: CampaignStatus, action: str) -> None:
+    if campaign.status not in {s.value for s in statuses}:
+        raise CampaignError({"status": f"Impossible de {action} une lettre « {campaign.status_label.lower()} »."})
+
+
+def save_campaign(data: CampaignInput, campaign: Campaign | None = None, *, author_id: int | None = None) -> Campaign:
+    errors: dict[str, str] = {}
+    subject, body = data.subject.strip(), data.body_markdown.strip()
+    if not subject:
+        errors["subject"] = "L'objet est obligatoire."
+    if not body:
+        errors["body_markdown"] = "Le texte de la lettre est vide."
+    topic = db.session.scalar(sa.select(Topic).where(Topic.code == data.topic))
+    if topic is None:
+        errors["topic"] = "Liste de diffusion inconnue."
+    segment = db.session.get(Segment, data.segment_id) if data.segment_id else None
+    if data.segment_id and segment is None:
+        errors["segment_id"] = "Ce segment n'existe pas."
+    if campaign is not None and not campaign.is_editable:
+        errors["status"] = "Une lettre en cours d'envoi ou envoyée ne se modifie plus."
+    if errors:
+        raise CampaignError(errors)
+    if campaign is None:
+        campaign = Campaign(status=CampaignStatus.DRAFT.value, created_by_id=author_id)
+        db.session.add(campaign)
+    campaign.subject, campaign.body_markdown, campaign.preheader = subject, body, data.preheader.strip()
+    campaign.topic, campaign.segment, campaign.public = topic, segment, data.public  # type: ignore[assignment]
+    db.session.flush()
+    return campaign
+
+
+def paris_to_utc(day: date, at: time) -> datetime:
+    """A wall-clock time in the configured zone (Europe/Paris) -> an aware UTC datetime."""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    local = datetime.combine(day, at, zone)
+    if local.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None) != datetime.combine(day, at):
+        raise CampaignError({"send_time": "Cette heure n'existe pas ce jour-là (passage à l'heure d'été)."})
+    return local.astimezone(ZoneInfo("UTC"))
+
+
+def schedule(campaign: Campaign, when: datetime | None = None) -> Campaign:
+    """``when`` None: as soon as the scheduler ticks."""
+    _require(campaign, CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, action="programmer")
+    now = utcnow()
+    if when is not None and when <= now:
+        raise CampaignError({"send_date": "La date d'envoi doit être dans le futur."})
+    if audience.count(campaign) == 0:
+        raise CampaignError({"status": "Personne ne recevrait cette lettre : aucun abonné confirmé ne correspond."})
+    campaign.status = CampaignStatus.SCHEDULED.value
+    campaign.scheduled_at = when or now
+    db.session.flush()
+    return campaign
+
+
+def unschedule(campaign: Campaign) -> Campaign:
+    _require(campaign, CampaignStatus.SCHEDULED, action="déprogrammer")
+    campaign.status = CampaignStatus.DRAFT.value
+    campaign.scheduled_at = None
+    db.session.flush()
+    return campaign
+
+
+def pause(campaign: Campaign) -> Campaign:
+    """Senders stop claiming its deliveries: sending stops within the batch in progress."""
+    _require(campaign, CampaignStatus.SENDING, action="mettre en pause")
+    campaign.status, campaign.paused_at = CampaignStatus.PAUSED.value, utcnow()
+    db.session.flush()
+    return campaign
+
+
+def resume(campaign: Campaign) -> Campaign:
+    _require(campaign, CampaignStatus.PAUSED, action="reprendre")
+    campaign.status, campaign.paused_at = CampaignStatus.SENDING.value, None
+    db.session.flush()
+    return campaign
+
+
+def cancel(campaign: Campaign) -> int:
+    """Whatever is still queued is cancelled; returns how many deliveries that was."""
+    _require(campaign, CampaignStatus.SCHEDULED, CampaignStatus.SENDING, CampaignStatus.PAUSED, action="annuler")
+    campaign.status, campaign.cancelled_at = CampaignStatus.CANCELLED.value, utcnow()
+    db.session.flush()
+    return cancel_leftovers(campaign.id)
+
+
+def cancel_leftovers(campaign_id: int | None = None) -> int:
+    cancelled = sa.select(Campaign.id).where(Campaign.status == CampaignStatus.CANCELLED.value)
+    stmt = sa.update(Delivery).where(Delivery.status == DeliveryStatus.QUEUED.value,
+                                     Delivery.campaign_id.in_(cancelled))
+    if campaign_id is not None:
+        stmt = stmt.where(Delivery.campaign_id == campaign_id)
+    result = db.session.execute(stmt.values(status=DeliveryStatus.CANCELLED.value)
+                                .execution_options(synchronize_session=False))
+    db.session.flush()
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def start_due(now: datetime | None = None) -> list[int]:
+    """Due scheduled campaigns -> materialised -> sending, each in its own transaction (COMMITS).
+
+    The conditional UPDATE takes the campaign: a second scheduler waits on the row, then finds it no longer
+    scheduled and leaves it."""
+    now = now or utcnow()
+    started = []
+    due = db.session.scalars(sa.select(Campaign.id).where(Campaign.status == CampaignStatus.SCHEDULED.value,
+                                                          Campaign.scheduled_at <= now)).all()
+    for campaign_id in due:
+        taken = db.session.execute(
+            sa.update(Campaign).where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.SCHEDULED.value)
+            .values(status=CampaignStatus.SENDING.value, started_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            db.session.rollback()
+            continue
+        campaign = db.session.get(Campaign, campaign_id)
+        assert campaign is not None
+        audience.materialise(campaign)
+        db.session.commit()
+        started.append(campaign_id)
+    return started
+
+
+def finish_done() -> int:
+    """Sending campaigns with nothing left queued or in flight become sent. Flushes."""
+    cancel_leftovers()
+    pending = sa.exists().where(Delivery.campaign_id == Campaign.id,
+                                Delivery.status.in_([DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value]))
+    result = db.session.execute(
+        sa.update(Campaign).where(Campaign.status == CampaignStatus.SENDING.value, ~pending)
+        .values(status=CampaignStatus.SENT.value, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def campaigns_using(segment: Segment) -> list[Campaign]:
+    return list(db.session.scalars(sa.select(Campaign).where(Campaign.segment_id == segment.id,
+                                                             Campaign.status.in_(NOT_YET_SENT))))
+
+
+def list_campaigns() -> list[Campaign]:
+    return list(db.session.scalars(sa.select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())))
+
+
+def archived() -> list[Campaign]:
+    stmt = sa.select(Campaign).where(Campaign.status == CampaignStatus.SENT.value, Campaign.public.is_(True))
+    return list(db.session.scalars(stmt.order_by(Campaign.finished_at.desc(), Campaign.id.desc())))
+
+
+@dataclass
+class Progress:
+    status: str
+    status_label: str
+    counts: dict[str, int] = field(default_factory=dict)
+    unsubscribed_since: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def done(self) -> int:
+        return self.total - self.counts.get("queued", 0) - self.counts.get("sending", 0)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"status": self.status, "status_label": self.status_label, "total": self.total, "done": self.done,
+                "percent": self.percent, "counts": self.counts, "unsubscribed_since": self.unsubscribed_since,
+                "errors": self.errors}
+
+
+def progress(campaign: Campaign, error_limit: int = 5) -> Progress:
+    counts = {status.value: 0 for status in DeliveryStatus}
+    for status, number in db.session.execute(
+        sa.select(Delivery.status, sa.func.count()).where(Delivery.campaign_id == campaign.id).group_by(Delivery.status)
+    ):
+        counts[status] = number
+    result = Progress(campaign.status, campaign.status_label, counts)
+    if campaign.started_at is not None:
+        recipients = sa.select(Delivery.contact_id).where(Delivery.campaign_id == campaign.id,
+                                                          Delivery.status == DeliveryStatus.SENT.value)
+        result.unsubscribed_since = db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(ConsentRecord.contact_id)))
+            .where(ConsentRecord.action == ConsentAction.UNSUBSCRIBE.value, ConsentRecord.at >= campaign.started_at,
+                   ConsentRecord.contact_id.in_(recipients))
+        ) or 0
+    errors = db.session.execute(
+        sa.select(Delivery.id, Delivery.status, Delivery.last_error, Delivery.attempts)
+        .where(Delivery.campaign_id == campaign.id, Delivery.last_error.is_not(None))
+        .order_by(Delivery.id.desc()).limit(error_limit)
+    )
+    result.errors = [{"delivery": row.id, "status": row.status, "error": row.last_error, "attempts": row.attempts}
+                     for row in errors]
+    return result

@@ -1,0 +1,165 @@
+"""Back-office pages of the lettre d'information. Thin: forms in, services out; nothing is sent from here
+except a single test message (after the commit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from crm.forms import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from crm.campaigns import admin_bp as bp
+from crm.campaigns import audience, content, services
+from crm.campaigns.forms import ActionForm, CampaignForm, ScheduleForm, TestSendForm
+from crm.campaigns.models import Campaign
+from crm.campaigns.services import CampaignError
+from crm.extensions import db
+from crm.mail.outgoing import send_after_commit
+from crm.mail.views import MESSAGE_FRAME_POLICY
+
+
+def _get(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _apply_errors(form: FlaskForm | None, exc: CampaignError) -> None:
+    db.session.rollback()
+    for name, message in exc.errors.items():
+        field = getattr(form, name, None) if form is not None else None
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            flash(message, "error")
+
+
+@bp.route("/")
+def index() -> str:
+    return render_template("campaigns/index.html", campaigns=services.list_campaigns())
+
+
+def _edit(campaign: Campaign | None) -> Any:
+    form = CampaignForm(obj=campaign)
+    if request.method == "GET" and campaign is not None:
+        form.topic.data, form.segment_id.data = campaign.topic.code, campaign.segment_id or 0
+    if form.validate_on_submit():
+        try:
+            saved = services.save_campaign(form.to_input(), campaign, author_id=current_user.id)
+        except CampaignError as exc:
+            _apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Lettre enregistrée."), "success")
+            return redirect(url_for("campaigns.admin.show", campaign_id=saved.id))
+    if request.method == "POST":
+        flash(_("Le formulaire contient des erreurs : rien n'a été enregistré."), "error")
+        return render_template("campaigns/form.html", form=form, campaign=campaign), 400
+    return render_template("campaigns/form.html", form=form, campaign=campaign)
+
+
+@bp.route("/nouvelle", methods=["GET", "POST"])
+def create() -> Any:
+    return _edit(None)
+
+
+@bp.route("/<int:campaign_id>/modifier", methods=["GET", "POST"])
+def edit(campaign_id: int) -> Any:
+    campaign = _get(campaign_id)
+    if not campaign.is_editable:
+        flash(_("Une lettre en cours d'envoi ou envoyée ne se modifie plus."), "error")
+        return redirect(url_for("campaigns.admin.show", campaign_id=campaign.id))
+    return _edit(campaign)
+
+
+def _show(campaign: Campaign, schedule_form: ScheduleForm | None = None, test_form: TestSendForm | None = None,
+          status: int = 200) -> Any:
+    html, text = content.preview(campaign)
+    page = render_template(
+        "campaigns/show.html", campaign=campaign, progress=services.progress(campaign),
+        audience_count=audience.count(campaign) if campaign.is_editable else None, text_preview=text,
+        schedule_form=schedule_form or ScheduleForm(), test_form=test_form or TestSendForm(
+            data={"email": getattr(current_user, "email", "")}), action_form=ActionForm(),
+    )
+    return page, status
+
+
+@bp.route("/<int:campaign_id>")
+def show(campaign_id: int) -> Any:
+    return _show(_get(campaign_id))
+
+
+@bp.route("/<int:campaign_id>/apercu.html")
+def preview_html(campaign_id: int) -> Response:
+    html, _text = content.preview(_get(campaign_id))
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = MESSAGE_FRAME_POLICY
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@bp.route("/<int:campaign_id>/progression.json")
+def progress(campaign_id: int) -> Response:
+    return jsonify(services.progress(_get(campaign_id)).as_json())
+
+
+@bp.route("/<int:campaign_id>/test", methods=["POST"])
+def test_send(campaign_id: int) -> Any:
+    campaign = _get(campaign_id)
+    form = TestSendForm()
+    if not form.validate_on_submit():
+        flash(_("Adresse de test invalide : aucun message envoyé."), "error")
+        return _show(campaign, test_form=form, status=400)
+    send_after_commit(content.message_for(campaign, content.SAMPLE_CONTACT, to=form.email.data,
+                                          subject_prefix="[TEST] "))
+    db.session.commit()
+    flash(_("Message de test envoyé à %(email)s.", email=form.email.data), "success")
+    return redirect(url_for("campaigns.admin.show", campaign_id=campaign.id))
+
+
+@bp.route("/<int:campaign_id>/programmer", methods=["POST"])
+def schedule(campaign_id: int) -> Any:
+    campaign = _get(campaign_id)
+    form = ScheduleForm()
+    if form.validate_on_submit():
+        try:
+            services.schedule(campaign, services.paris_to_utc(form.send_date.data, form.send_time.data))
+        except CampaignError as exc:
+            _apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Lettre programmée."), "success")
+            return redirect(url_for("campaigns.admin.show", campaign_id=campaign.id))
+    flash(_("La lettre n'a pas été programmée."), "error")
+    return _show(campaign, schedule_form=form, status=400)
+
+
+ACTIONS = {
+    "envoyer": (lambda c: services.schedule(c), _l("La lettre partira au prochain passage du planificateur.")),
+    "deprogrammer": (services.unschedule, _l("La lettre est revenue en brouillon.")),
+    "pause": (services.pause, _l("Envoi mis en pause.")),
+    "reprendre": (services.resume, _l("Envoi repris.")),
+    "annuler": (services.cancel, _l("Envoi annulé : le reste ne partira pas.")),
+}
+
+
+@bp.route("/<int:campaign_id>/<action>", methods=["POST"])
+def change_state(campaign_id: int, action: str) -> Any:
+    campaign = _get(campaign_id)
+    if action not in ACTIONS:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    change, message = ACTIONS[action]
+    try:
+        change(campaign)
+    except CampaignError as exc:
+        _apply_errors(None, exc)
+        return redirect(url_for("campaigns.admin.show", campaign_id=campaign.id))
+    db.session.commit()
+    flash(str(message), "success")
+    return redirect(url_for("campaigns.admin.show", campaign_id=campaign.id))

@@ -1,0 +1,185 @@
+"""Every mail about an event is a queued delivery the scheduler sends; here they are queued and rendered.
+
+Who may get them: invitations are transactional mail for an event the team invites the person to, so a
+newsletter unsubscribe alone does not stop them; a hard bounce, a complaint, an erasure or a manual block does
+(DESIGN.md §4: suppression beats everything a person did not ask for). Checked when queued and again when sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from flask_mail import Message
+from werkzeug.routing import BuildError
+
+from crm.consent.models import Suppression, SuppressionReason
+from crm.consent.services import email_hash
+from crm.db import utcnow
+from crm.events import display, ics
+from crm.events.models import Event, EventStatus, Invitation, InvitationStatus
+from crm.events.tokens import rsvp_url
+from crm.extensions import db
+from crm.mail.models import Delivery
+from crm.mail.pipeline import queue_delivery
+from crm.mail.rendering import compose, render_bodies
+
+BLOCKING_REASONS = (SuppressionReason.HARD_BOUNCE.value, SuppressionReason.COMPLAINT.value,
+                    SuppressionReason.ERASURE.value, SuppressionReason.MANUAL.value)
+KINDS = ("invitation", "event_update", "event_cancel", "reminder", "rsvp_confirmation")
+OPEN_STATUSES = (InvitationStatus.INVITED.value, InvitationStatus.ACCEPTED.value, InvitationStatus.WAITLISTED.value)
+
+
+def is_blocked(email: str | None) -> bool:
+    if not email:
+        return True
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        Suppression.email_hash == email_hash(email), Suppression.reason.in_(BLOCKING_REASONS)))))
+
+
+# --- Queueing ---------------------------------------------------------------------------------
+
+
+def queue(kind: str, invitation: Invitation, key: str) -> bool:
+    """One delivery per dedupe key: queueing the same mail twice (even at once) queues it once."""
+    return queue_delivery(kind, f"invitation:{invitation.id}:{key}", contact_id=invitation.contact_id,
+                          source_id=invitation.id)
+
+
+def queue_invitation(invitation: Invitation) -> bool:
+    queued = queue("invitation", invitation, "initial")
+    if queued:
+        invitation.mail_queued_at = utcnow()
+    return queued
+
+
+def queue_confirmation(invitation: Invitation) -> bool:
+    return queue("rsvp_confirmation", invitation, f"rsvp:{invitation.answer_count}")
+
+
+def queue_for_invitees(event: Event, kind: str, key: str, *, statuses: Iterable[InvitationStatus],
+                       only_already_mailed: bool = False) -> int:
+    stmt = sa.select(Invitation).where(Invitation.event_id == event.id,
+                                       Invitation.status.in_([s.value for s in statuses]))
+    if only_already_mailed or kind == "event_update":  # who was not sent the invitation yet gets the new one
+        stmt = stmt.where(Invitation.sent_at.is_not(None))
+    elif kind == "invitation":  # a resend goes to those whose first invitation was queued
+        stmt = stmt.where(Invitation.mail_queued_at.is_not(None))
+    return sum(1 for invitation in db.session.scalars(stmt.order_by(Invitation.id)) if queue(kind, invitation, key))
+
+
+def cancel_queued(event: Event, kinds: Iterable[str]) -> None:
+    ids = sa.select(Invitation.id).where(Invitation.event_id == event.id).scalar_subquery()
+    db.session.execute(sa.update(Delivery).where(Delivery.source_id.in_(ids), Delivery.kind.in_(list(kinds)),
+                                                 Delivery.status == "queued").values(status="cancelled"))
+    db.session.flush()
+
+
+def cancel_queued_for(invitation: Invitation) -> None:
+    db.session.execute(sa.update(Delivery).where(Delivery.source_id == invitation.id, Delivery.kind.in_(KINDS),
+                                                 Delivery.status == "queued").values(status="cancelled"))
+    db.session.flush()
+
+
+def deliveries_of(invitation: Invitation) -> list[Delivery]:
+    stmt = sa.select(Delivery).where(Delivery.source_id == invitation.id, Delivery.kind.in_(KINDS))
+    return list(db.session.scalars(stmt.order_by(Delivery.id)))
+
+
+# --- Rendering (called by the pipeline when a delivery is due) --------------------------------
+
+
+def _footer_links(invitation: Invitation) -> dict[str, Any]:
+    try:
+        from crm.signup.links import preferences_url
+
+        return {"preferences_url": preferences_url(invitation.contact)}
+    except (ImportError, BuildError):  # the signup pages are not installed: no footer link
+        return {}
+
+
+def _message(invitation: Invitation, template: str, subject: str, *, attach_ics: bool,
+             **context: Any) -> Message:
+    event = invitation.event
+    text, html = render_bodies(
+        f"event_{template}", contact=invitation.contact, event=event, invitation=invitation,
+        when=display.when(event), deadline=display.long_datetime(event.answer_deadline),
+        rsvp_url=rsvp_url(invitation), subject=subject, **_footer_links(invitation), **context,
+    )
+    message = compose(invitation.contact.email or "", subject, text, html)
+    if attach_ics:
+        method = "CANCEL" if event.is_cancelled else "REQUEST"
+        message.attach("invitation.ics", f"text/calendar; method={method}; charset=UTF-8",
+                       ics.invitation_ics(invitation), "attachment")
+    return message
+
+
+def _invitation_of(delivery: Delivery) -> Invitation | None:
+    invitation = db.session.get(Invitation, delivery.source_id) if delivery.source_id else None
+    if invitation is None or is_blocked(invitation.contact.email):
+        return None
+    return invitation
+
+
+def render_invitation(delivery: Delivery) -> Message | None:
+    invitation = _invitation_of(delivery)
+    if invitation is None or invitation.status != InvitationStatus.INVITED or not invitation.event.answers_open():
+        return None
+    invitation.sent_at = invitation.sent_at or utcnow()
+    event = invitation.event
+    return _message(invitation, "invitation", f"Invitation : {event.title}", attach_ics=True)
+
+
+def render_update(delivery: Delivery) -> Message | None:
+    invitation = _invitation_of(delivery)
+    if invitation is None or invitation.event.is_cancelled or invitation.status not in OPEN_STATUSES:
+        return None
+    return _message(invitation, "update", f"Modification : {invitation.event.title}", attach_ics=True)
+
+
+def render_cancel(delivery: Delivery) -> Message | None:
+    invitation = _invitation_of(delivery)
+    if invitation is None or not invitation.event.is_cancelled:
+        return None
+    return _message(invitation, "cancel", f"Annulation : {invitation.event.title}", attach_ics=True)
+
+
+def render_reminder(delivery: Delivery) -> Message | None:
+    invitation = _invitation_of(delivery)
+    if invitation is None:
+        return None
+    event = invitation.event
+    sequence = delivery.dedupe_key.rsplit(":", 1)[-1]
+    if (invitation.status != InvitationStatus.ACCEPTED or event.status != EventStatus.PLANNED
+            or sequence != str(event.sequence) or utcnow() >= event.starts_at):
+        return None
+    return _message(invitation, "reminder", f"Rappel : {event.title}, {display.when(event)}", attach_ics=False)
+
+
+def render_confirmation(delivery: Delivery) -> Message | None:
+    invitation = _invitation_of(delivery)
+    if invitation is None or invitation.event.is_cancelled:
+        return None
+    if invitation.status == InvitationStatus.ACCEPTED:
+        return _message(invitation, "confirmation", f"Inscription confirmée : {invitation.event.title}",
+                        attach_ics=True)
+    if invitation.status == InvitationStatus.WAITLISTED:
+        return _message(invitation, "waitlist", f"Liste d'attente : {invitation.event.title}", attach_ics=False)
+    return None
+
+
+RENDERERS = {
+    "invitation": render_invitation,
+    "event_update": render_update,
+    "event_cancel": render_cancel,
+    "reminder": render_reminder,
+    "rsvp_confirmation": render_confirmation,
+}
+
+
+def register_renderers() -> None:
+    from crm.mail.pipeline import register_renderer
+
+    for kind, render in RENDERERS.items():
+        register_renderer(kind, render)

@@ -1,0 +1,334 @@
+"""The dry run: what each row would do (create, update, leave, skip, refuse) and why.
+
+Existing records are looked up in batches (one IN query per 500 keys on unique, indexed columns), so the cost
+grows with the size of the file, never with the size of the base times the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from crm.consent.models import OptInStatus, Subscription, Suppression
+from crm.consent.services import email_hash
+from crm.extensions import db
+from crm.imports.cleaning import CONTACT_FIELDS, ORGANISATION_FIELDS, CleanRow, Lookups, clean_row
+from crm.imports.reading import Sheet
+from crm.partners.models import (
+    Contact,
+    Organisation,
+    OrganisationKind,
+    Sector,
+    contact_sectors,
+    organisation_sectors,
+)
+from crm.partners.normalize import search_key
+
+CHUNK = 500
+Progress = Callable[[int], None]
+
+
+class Mode(StrEnum):
+    SKIP = "skip"
+    UPDATE = "update"
+    FILL = "fill"
+
+
+MODE_LABELS = {
+    Mode.SKIP: "Ignorer les fiches existantes",
+    Mode.UPDATE: "Mettre à jour les fiches existantes",
+    Mode.FILL: "Compléter seulement les champs vides",
+}
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    SKIP = "skip"
+    REFUSE = "refuse"
+
+
+ACTION_LABELS = {
+    Action.CREATE: "création", Action.UPDATE: "mise à jour", Action.UNCHANGED: "inchangé",
+    Action.SKIP: "ignoré", Action.REFUSE: "refusé",
+}
+
+
+@dataclass
+class OrganisationPlan:
+    key: str
+    line: int
+    action: Action
+    existing_id: int | None = None
+    values: dict[str, Any] = field(default_factory=dict)  # all values (create) or the changed ones (update)
+    sector_ids: list[int] = field(default_factory=list)  # sectors to add
+
+
+@dataclass
+class RowPlan:
+    line: int
+    action: Action
+    email: str | None = None
+    contact_id: int | None = None
+    contact_values: dict[str, Any] = field(default_factory=dict)
+    organisation_key: str | None = None
+    sector_ids: list[int] = field(default_factory=list)  # for a contact without organisation
+    subscribe: bool = False
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return ACTION_LABELS[self.action]
+
+
+@dataclass
+class Plan:
+    mode: Mode
+    rows: list[RowPlan]
+    organisations: dict[str, OrganisationPlan]
+    # Sectors already linked to the matched records, so that only missing links count as an update.
+    organisation_sectors: dict[int, set[int]] = field(default_factory=dict)
+    contact_sectors: dict[int, set[int]] = field(default_factory=dict)
+
+    def count(self, action: Action) -> int:
+        return sum(1 for row in self.rows if row.action is action)
+
+    @property
+    def refused(self) -> list[RowPlan]:
+        return [row for row in self.rows if row.action is Action.REFUSE]
+
+    def organisations_with(self, action: Action) -> int:
+        return sum(1 for plan in self.organisations.values() if plan.action is action)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "rows": len(self.rows),
+            "contacts_created": self.count(Action.CREATE), "contacts_updated": self.count(Action.UPDATE),
+            "unchanged": self.count(Action.UNCHANGED), "skipped": self.count(Action.SKIP),
+            "refused": self.count(Action.REFUSE),
+            "organisations_created": self.organisations_with(Action.CREATE),
+            "organisations_updated": self.organisations_with(Action.UPDATE),
+            "subscribed": sum(1 for row in self.rows if row.subscribe),
+        }
+
+
+def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def load_lookups() -> Lookups:
+    kinds: dict[str, int] = {}
+    for kind_id, code, label in db.session.execute(sa.select(OrganisationKind.id, OrganisationKind.code,
+                                                             OrganisationKind.label)):
+        kinds[search_key(code)] = kinds[search_key(label)] = kind_id
+    sectors: dict[str, int] = {}
+    for sector_id, code, label in db.session.execute(sa.select(Sector.id, Sector.code, Sector.label)):
+        sectors[search_key(code)] = sectors[search_key(label)] = sector_id
+    return Lookups(kinds=kinds, sectors=sectors)
+
+
+def key_filter(column: sa.ColumnElement[Any], chunk: list[Any]) -> sa.ColumnElement[bool]:
+    """``column IN chunk``, matched through the index on every backend.
+
+    On PostgreSQL a long IN list of bind parameters is matched by a sequential scan that compares every row with
+    every value (the planner underestimates it, and the cost then grows with the table), so the keys are given as
+    one array and unnested: one index probe per key, whatever the size of the table.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return column.in_(chunk)
+    element = sa.Integer() if chunk and isinstance(chunk[0], int) else sa.Text()
+    values = sa.func.unnest(sa.literal(chunk, ARRAY(element))).table_valued("value").render_derived()
+    return column.in_(sa.select(values.c.value))
+
+
+def _rows_by(column: sa.Column[Any], keys: Iterable[Any], *extra: Any) -> dict[Any, Any]:
+    found: dict[Any, Any] = {}
+    unique = sorted(set(keys))
+    for chunk in _chunks(unique):
+        stmt = sa.select(column.table, *extra).where(key_filter(column, chunk))
+        if extra:
+            stmt = stmt.outerjoin(Subscription, Subscription.contact_id == column.table.c.id)
+        for row in db.session.execute(stmt).mappings():
+            found.setdefault(row[column.name], row)
+    return found
+
+
+def _links(owner: sa.Column[Any], ids: list[int]) -> dict[int, set[int]]:
+    links: dict[int, set[int]] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        for owner_id, sector_id in db.session.execute(sa.select(owner, owner.table.c.sector_id)
+                                                      .where(key_filter(owner, chunk))):
+            links.setdefault(owner_id, set()).add(sector_id)
+    return links
+
+
+def _suppressed(emails: list[str]) -> set[str]:
+    hashes = {email_hash(e): e for e in emails}
+    found: set[str] = set()
+    for chunk in _chunks(list(hashes)):
+        found.update(hashes[h] for h in db.session.scalars(sa.select(Suppression.email_hash)
+                                                           .where(key_filter(Suppression.email_hash, chunk))))
+    return found
+
+
+def _changes(mode: Mode, new: dict[str, Any], current: Any, fields: Iterable[str]) -> dict[str, Any]:
+    changes = {}
+    for name in fields:
+        value = new.get(name)
+        if value in (None, ""):
+            continue
+        old = current[name]
+        if mode is Mode.FILL and old not in (None, ""):
+            continue
+        if old != value:
+            changes[name] = value
+    return changes
+
+
+def build_plan(sheet: Sheet, mapping: list[str], mode: Mode | str, progress: Progress | None = None) -> Plan:
+    mode = Mode(mode)
+    lookups = load_lookups()
+    columns = [(index, name) for index, name in enumerate(mapping) if name]
+    cleaned: list[CleanRow] = []
+    for index, raw in enumerate(sheet.rows):
+        cleaned.append(clean_row(sheet.line_of(index), {name: raw[i] for i, name in columns}, lookups))
+        if progress and index % CHUNK == CHUNK - 1:
+            progress(CHUNK)
+    if progress:
+        progress(len(sheet.rows) % CHUNK)
+    valid = [row for row in cleaned if not row.errors and not row.empty]
+    contacts = _rows_by(Contact.__table__.c.email, (r.email for r in valid if r.email), Subscription.status)
+    by_siret = _rows_by(Organisation.__table__.c.siret,
+                        (r.organisation["siret"] for r in valid if r.organisation.get("siret")))
+    by_name = _rows_by(Organisation.__table__.c.name_key,
+                       (search_key(r.organisation["name"]) for r in valid if r.organisation.get("name")))
+    suppressed = _suppressed([r.email for r in valid if r.email and r.consent])
+    plan = Plan(mode=mode, rows=[], organisations={},
+                organisation_sectors=_links(organisation_sectors.c.organisation_id,
+                                            [r["id"] for r in (*by_siret.values(), *by_name.values())]),
+                contact_sectors=_links(contact_sectors.c.contact_id, [r["id"] for r in contacts.values()]))
+    first_line_of_email: dict[str, int] = {}
+    first_line_of_org_row: dict[str, int] = {}
+    for row in cleaned:
+        if row.empty:
+            continue
+        plan.rows.append(_plan_row(plan, row, contacts, by_siret, by_name, suppressed,
+                                   first_line_of_email, first_line_of_org_row))
+    return plan
+
+
+def _plan_organisation(plan: Plan, row: CleanRow, by_siret: dict[str, Any], by_name: dict[str, Any]) -> str | None:
+    key = row.organisation_key
+    if key is None:
+        return None
+    org = row.organisation
+    existing = plan.organisations.get(key)
+    if existing is not None:  # another row already names it: complete what is still unknown
+        for name in ORGANISATION_FIELDS:
+            if existing.action is Action.CREATE and org.get(name) and not existing.values.get(name):
+                existing.values[name] = org[name]
+        if existing.action is Action.CREATE:
+            existing.values.setdefault("department", org.get("department"))
+        linked = plan.organisation_sectors.get(existing.existing_id or 0, set())
+        added = [s for s in row.sector_ids if s not in existing.sector_ids and s not in linked]
+        if added and existing.action in (Action.CREATE, Action.UPDATE, Action.UNCHANGED):
+            existing.sector_ids.extend(added)
+            if existing.action is Action.UNCHANGED:
+                existing.action = Action.UPDATE
+        return key
+    current = by_siret.get(org["siret"]) if org.get("siret") else None
+    if current is None and org.get("name"):
+        current = by_name.get(search_key(org["name"]))
+        if current is not None and org.get("siret") and current["siret"] and current["siret"] != org["siret"]:
+            current = None  # same name, another establishment
+    if current is None:
+        values = {name: org.get(name) for name in ORGANISATION_FIELDS}
+        values.update(department=org.get("department"), region=org.get("region"))
+        plan.organisations[key] = OrganisationPlan(key, row.line, Action.CREATE, values=values,
+                                                   sector_ids=list(row.sector_ids))
+        return key
+    if plan.mode is Mode.SKIP:
+        plan.organisations[key] = OrganisationPlan(key, row.line, Action.SKIP, existing_id=current["id"])
+        return key
+    changes = _changes(plan.mode, org, current, ORGANISATION_FIELDS)
+    if "postal_code" in changes:
+        changes.update(department=org["department"], region=org["region"])
+    added = [s for s in row.sector_ids if s not in plan.organisation_sectors.get(current["id"], set())]
+    action = Action.UPDATE if changes or added else Action.UNCHANGED
+    plan.organisations[key] = OrganisationPlan(key, row.line, action, existing_id=current["id"], values=changes,
+                                               sector_ids=added)
+    return key
+
+
+def _plan_row(plan: Plan, row: CleanRow, contacts: dict[str, Any], by_siret: dict[str, Any],
+              by_name: dict[str, Any], suppressed: set[str], first_line_of_email: dict[str, int],
+              first_line_of_org_row: dict[str, int]) -> RowPlan:
+    result = RowPlan(line=row.line, action=Action.REFUSE, email=row.email, messages=list(row.errors))
+    if row.email and row.email in first_line_of_email:
+        result.messages.append(f"Doublon dans le fichier : même e-mail qu'à la ligne {first_line_of_email[row.email]}.")
+    if not row.email and not row.errors and row.organisation_key in first_line_of_org_row:
+        result.messages.append("Doublon dans le fichier : même structure qu'à la ligne "
+                               f"{first_line_of_org_row[row.organisation_key]}.")
+    current = contacts.get(row.email) if row.email else None
+    if row.email and current is None and not row.errors and not (row.contact["first_name"] or row.contact["last_name"]):
+        result.messages.append("Nom ou prénom manquant pour créer le contact.")
+    if (row.organisation and not row.organisation.get("name") and row.organisation.get("siret")
+            and row.organisation["siret"] not in by_siret and row.organisation_key not in plan.organisations):
+        result.messages.append(f"Nom de la structure manquant pour le SIRET {row.organisation['siret']}.")
+    if result.messages:
+        return result
+    result.messages = list(row.warnings)
+    if row.email:
+        first_line_of_email[row.email] = row.line
+    elif row.organisation_key:
+        first_line_of_org_row[row.organisation_key] = row.line
+    result.organisation_key = _plan_organisation(plan, row, by_siret, by_name)
+    org_plan = plan.organisations.get(result.organisation_key) if result.organisation_key else None
+    if not row.email:  # a row about an organisation only
+        result.action = org_plan.action if org_plan else Action.UNCHANGED
+        return result
+    if current is None:
+        result.action = Action.CREATE
+        result.contact_values = {**row.contact, "email": row.email}
+        result.sector_ids = [] if org_plan else list(row.sector_ids)
+        result.subscribe = _may_subscribe(row, None, suppressed, result)
+        return result
+    result.contact_id = current["id"]
+    if plan.mode is Mode.SKIP:
+        result.action = Action.SKIP
+        result.messages.insert(0, "Contact déjà présent : ignoré (mode « ignorer les fiches existantes »).")
+        return result
+    changes = _changes(plan.mode, row.contact, current, CONTACT_FIELDS)
+    if org_plan is not None and (org_plan.existing_id is None or current["organisation_id"] != org_plan.existing_id):
+        if plan.mode is Mode.UPDATE or current["organisation_id"] is None:
+            changes["organisation"] = result.organisation_key
+    result.contact_values = changes
+    linked = plan.contact_sectors.get(current["id"], set())
+    result.sector_ids = [] if org_plan else [s for s in row.sector_ids if s not in linked]
+    result.subscribe = _may_subscribe(row, current["status"], suppressed, result)
+    org_changed = org_plan is not None and org_plan.action is Action.UPDATE and org_plan.line == row.line
+    result.action = Action.UPDATE if changes or result.subscribe or result.sector_ids or org_changed \
+        else Action.UNCHANGED
+    return result
+
+
+def _may_subscribe(row: CleanRow, status: str | None, suppressed: set[str], result: RowPlan) -> bool:
+    if not row.consent:
+        return False
+    if row.email in suppressed:
+        result.messages.append("Adresse sur la liste d'opposition : la personne ne sera pas abonnée.")
+        return False
+    if status == OptInStatus.UNSUBSCRIBED.value:
+        result.messages.append("La personne s'est désinscrite : le consentement du fichier est ignoré.")
+        return False
+    if status == OptInStatus.CONFIRMED.value:
+        return False
+    result.messages.append("Consentement indiqué : abonnement à la lettre (source : import).")
+    return True

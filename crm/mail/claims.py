@@ -1,0 +1,166 @@
+"""Queueing deliveries and claiming them under a lease. Functions flush or commit as documented on each.
+
+A claim is one ``UPDATE ... WHERE id IN (SELECT ... LIMIT n)`` that moves due queued rows to ``sending`` and
+stamps them with a token; on PostgreSQL the inner select is ``FOR UPDATE SKIP LOCKED`` so concurrent senders
+take disjoint batches, on SQLite the statement holds the single write lock. Every status written afterwards is
+conditioned on the token, so a sender whose claim was taken back (it looked dead) cannot overwrite the new owner.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.dml import Insert
+
+from crm.db import utcnow
+from crm.extensions import db
+from crm.mail.models import Delivery, DeliveryStatus
+
+# Conditions a delivery must meet to be claimed, registered by features (a paused campaign holds its rows).
+ClaimFilter = Callable[[], sa.ColumnElement[bool]]
+_CLAIM_FILTERS: list[ClaimFilter] = []
+QUEUE_COLUMNS = ("kind", "contact_id", "campaign_id", "source_id", "dedupe_key")
+
+
+def register_claim_filter(condition: ClaimFilter) -> None:
+    if condition not in _CLAIM_FILTERS:
+        _CLAIM_FILTERS.append(condition)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _insert_ignoring_duplicates() -> Insert:
+    table = Delivery.__table__
+    if _dialect() == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+
+
+def queue_from_select(rows: sa.Select[Any], *, send_after: datetime | None = None) -> int:
+    """Queues, in ONE ``INSERT ... SELECT``, one delivery per row of ``rows``, whose columns are, in this order:
+    kind, contact_id, campaign_id, source_id, dedupe_key. Rows whose dedupe_key exists are skipped.
+    Returns how many were queued. Flushes; the caller commits."""
+    db.session.flush()
+    now = utcnow()
+    due_type = Delivery.__table__.c.next_attempt_at.type
+    source = rows.add_columns(
+        sa.literal(DeliveryStatus.QUEUED.value, sa.String), sa.literal(0, sa.Integer),
+        sa.literal(send_after or now, due_type), sa.literal(now, due_type),
+    )
+    stmt = _insert_ignoring_duplicates().from_select(
+        [*QUEUE_COLUMNS, "status", "attempts", "next_attempt_at", "created_at"], source
+    )
+    result = db.session.execute(stmt.execution_options(preserve_rowcount=True))
+    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+
+
+def queue_delivery(kind: str, dedupe_key: str, *, contact_id: int | None = None, campaign_id: int | None = None,
+                   source_id: int | None = None, send_after: datetime | None = None) -> bool:
+    """Queues one delivery unless its dedupe_key exists (also under concurrency). True if queued. Flushes."""
+    db.session.flush()
+    now = utcnow()
+    stmt = _insert_ignoring_duplicates().values(
+        kind=kind, contact_id=contact_id, campaign_id=campaign_id, source_id=source_id, dedupe_key=dedupe_key,
+        status=DeliveryStatus.QUEUED.value, attempts=0, next_attempt_at=send_after or now, created_at=now,
+    )
+    return db.session.execute(stmt.returning(Delivery.__table__.c.id)).scalar() is not None
+
+
+def claimable(now: datetime) -> list[sa.ColumnElement[bool]]:
+    return [Delivery.status == DeliveryStatus.QUEUED.value, Delivery.next_attempt_at <= now,
+            *(condition() for condition in _CLAIM_FILTERS)]
+
+
+def has_due(now: datetime) -> bool:
+    return bool(db.session.scalar(sa.select(sa.exists().where(*claimable(now)))))
+
+
+def claim_batch(limit: int, due_before: datetime, *, tries: int = 5) -> str | None:
+    """Claims up to ``limit`` due deliveries and COMMITS; returns the claim token, or None if nothing was due.
+
+    The ids are selected first (on PostgreSQL ``FOR UPDATE SKIP LOCKED``: locked until the commit, skipped by
+    other senders), then updated only if still queued: on SQLite, where two processes may select the same ids,
+    the second update finds them taken and changes nothing. (A single ``UPDATE ... WHERE id IN (SELECT ...
+    LIMIT n FOR UPDATE SKIP LOCKED)`` is not safe on PostgreSQL: the planner may rescan the subquery and claim
+    far more than n rows.)"""
+    token = uuid.uuid4().hex
+    due = (sa.select(Delivery.id).where(*claimable(due_before))
+           .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
+    if _dialect() == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(db.session.scalars(due))
+    if not ids:
+        db.session.commit()
+        return None
+    result = db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.QUEUED.value)
+        .values(status=DeliveryStatus.SENDING.value, claimed_at=utcnow(), claim_token=token)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if not result.rowcount and tries > 1:  # type: ignore[attr-defined]
+        return claim_batch(limit, due_before, tries=tries - 1)  # another sender took them first: try again
+    return token
+
+
+def take_back_stale_claims(lease_seconds: int, now: datetime | None = None) -> int:
+    """Rows claimed longer ago than the lease belong to a sender that died: back to the queue. Flushes."""
+    now = now or utcnow()
+    result = db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.status == DeliveryStatus.SENDING.value,
+               Delivery.claimed_at < now - timedelta(seconds=lease_seconds))
+        .values(status=DeliveryStatus.QUEUED.value, claim_token=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def release(token: str, ids: list[int], *, error: str | None = None) -> None:
+    """Unsent rows of a batch go back to the queue as they were (no attempt counted). Flushes."""
+    if not ids:
+        return
+    db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.claim_token == token, Delivery.status == DeliveryStatus.SENDING.value)
+        .values(status=DeliveryStatus.QUEUED.value, claim_token=None, claimed_at=None,
+                **({"last_error": error[:500]} if error else {}))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+
+
+_OUTCOME = Delivery.__table__.update().where(
+    Delivery.__table__.c.id == sa.bindparam("b_id"),
+    Delivery.__table__.c.claim_token == sa.bindparam("b_token"),
+).values(
+    status=sa.bindparam("b_status"),
+    attempts=Delivery.__table__.c.attempts + sa.bindparam("b_tried"),
+    next_attempt_at=sa.bindparam("b_next", type_=Delivery.__table__.c.next_attempt_at.type),
+    last_error=sa.bindparam("b_error"),
+    message_id=sa.bindparam("b_message_id"),
+    sent_at=sa.bindparam("b_sent_at", type_=Delivery.__table__.c.sent_at.type),
+    claim_token=None,
+    claimed_at=None,
+)
+
+
+def record_outcomes(outcomes: list[dict[str, Any]]) -> None:
+    """One executemany for the whole batch; each dict has id, token, status, tried, next, error, message_id,
+    sent_at. Flushes; the caller commits."""
+    if not outcomes:
+        return
+    db.session.execute(_OUTCOME, [{f"b_{key}": value for key, value in outcome.items()} for outcome in outcomes])
+    db.session.flush()

@@ -1,0 +1,320 @@
+"""The sending pipeline for every kind of mail sent to a person (DESIGN.md §5).
+
+Features queue ``Delivery`` rows (``queue_delivery``, ``queue_from_select``) and register a renderer for their
+kind (``register_renderer``). The scheduler calls ``send_due``: it claims due rows in batches under a lease,
+renders each for its recipient (while the previous message is on the wire, in one I/O thread), sends them over
+one persistent SMTP connection, and commits each batch's statuses, so a crash repeats at most one batch
+(``SEND_BATCH_SIZE``, default 50).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import copy_context
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import make_msgid, parseaddr
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_mail import Connection, Message, email_dispatched
+from sqlalchemy.orm import joinedload
+
+from crm.consent.models import Suppression, SuppressionReason
+from crm.consent.services import email_hash
+from crm.db import utcnow
+from crm.extensions import db
+from crm.mail import claims
+from crm.mail.claims import queue_delivery, queue_from_select, register_claim_filter, take_back_stale_claims
+from crm.mail.mime import for_bulk
+from crm.mail.models import Delivery, DeliveryStatus
+from crm.mail.throttle import Throttle
+from crm.mail.transport import Transport, open_transport
+
+__all__ = ["Renderer", "SendReport", "queue_delivery", "queue_from_select", "register_claim_filter",
+           "register_renderer", "send_due", "take_back_stale_claims"]
+
+log = logging.getLogger(__name__)
+
+Renderer = Callable[[Delivery], Message | None]
+
+
+@dataclass(frozen=True)
+class _Kind:
+    render: Renderer
+    honours_unsubscribe: bool
+
+
+_KINDS: dict[str, _Kind] = {}
+# Reasons that stop every kind of mail; an unsubscribe stops only the kinds that honour it (the newsletter).
+ALWAYS_BLOCKING = (SuppressionReason.HARD_BOUNCE.value, SuppressionReason.COMPLAINT.value,
+                   SuppressionReason.ERASURE.value, SuppressionReason.MANUAL.value)
+MAX_CONSECUTIVE_DEFERRALS = 10
+MAX_BACKOFF = timedelta(hours=12)
+_process_lock = threading.Lock()  # one sender per process; other processes are kept apart by the claims
+
+
+def register_renderer(kind: str, render: Renderer, *, honours_unsubscribe: bool = False) -> None:
+    """``render(delivery)`` returns the message for that delivery, or None to skip it."""
+    _KINDS[kind] = _Kind(render, honours_unsubscribe)
+
+
+class _StopPass(Exception):
+    """The relay is gone or refusing everything: the rest of the batch goes back to the queue."""
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    skipped: int = 0
+    batches: int = 0
+    stopped: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+def _envelope_from(delivery: Delivery) -> str | None:
+    """VERP: bounces+<delivery id>@domain, so a bounce names the delivery it is about."""
+    bounce = current_app.config.get("BOUNCE_ADDRESS")
+    if not bounce or "@" not in bounce:
+        return None
+    local, domain = bounce.rsplit("@", 1)
+    return f"{local}+{delivery.id}@{domain}"
+
+
+def _message_domain() -> str:
+    address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+    return address.rsplit("@", 1)[1] if "@" in address else "localhost"
+
+
+def _backoff(attempts: int) -> timedelta:
+    base = current_app.config["SEND_RETRY_BASE_SECONDS"]
+    return min(timedelta(seconds=base * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def _smtp_error(exc: Exception) -> tuple[int, str] | None:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(exc.recipients.values()))
+        return int(code), text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error
+        return int(exc.smtp_code), text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return None
+
+
+def _is_address_failure(exc: Exception, text: str) -> bool:
+    """A 5xx at RCPT is about the address; at DATA only when the enhanced code says so (5.1.x, 5.2.x)."""
+    return isinstance(exc, smtplib.SMTPRecipientsRefused) or text.lstrip().startswith(("5.1.", "5.2."))
+
+
+def _blocked_hashes(rows: list[Delivery]) -> dict[str, str]:
+    hashes = {email_hash(row.contact.email) for row in rows if row.contact is not None and row.contact.email}
+    if not hashes:
+        return {}
+    found = db.session.execute(sa.select(Suppression.email_hash, Suppression.reason)
+                               .where(Suppression.email_hash.in_(hashes)))
+    return {digest: reason for digest, reason in found}
+
+
+def _wire_send(transport: Transport, message: Message, envelope_from: str | None) -> None:
+    """On an SMTP connection, plain ASCII addresses and a message already serialised go straight to smtplib
+    (Flask-Mail's send re-encodes both addresses and the message); anything else through the transport."""
+    host = getattr(transport, "host", None)
+    recipient = message.recipients[0] if len(message.recipients) == 1 else None
+    sender = envelope_from or parseaddr(message.sender if isinstance(message.sender, str) else "")[1]
+    data = getattr(message, "serialised", None)
+    if (isinstance(transport, Connection) and host is not None and isinstance(recipient, str) and data
+            and recipient.isascii() and sender and sender.isascii()):
+        host.sendmail(sender, [recipient], data)
+        email_dispatched.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
+        transport.num_emails += 1
+        if transport.num_emails == transport.mail.max_emails:  # MAIL_MAX_EMAILS: the relay wants a new session
+            transport.num_emails = 0
+            host.quit()
+            transport.host = transport.configure_host()
+        return
+    transport.send(message, envelope_from=envelope_from)
+
+
+class _Batch:
+    """Sends one claimed batch and collects the outcome of each row."""
+
+    def __init__(self, token: str, transport: Transport, wire: ThreadPoolExecutor, throttle: Throttle,
+                 report: SendReport) -> None:
+        self.token, self.transport, self.wire, self.throttle, self.report = token, transport, wire, throttle, report
+        self.outcomes: list[dict[str, Any]] = []
+        self.domain = _message_domain()
+        self.max_attempts = current_app.config["SEND_MAX_ATTEMPTS"]
+
+    def outcome(self, delivery: Delivery, status: DeliveryStatus, *, tried: int = 0, error: str | None = None,
+                next_at: datetime | None = None, message_id: str | None = None,
+                sent_at: datetime | None = None) -> None:
+        self.outcomes.append({"id": delivery.id, "token": self.token, "status": status.value, "tried": tried,
+                              "next": next_at or delivery.next_attempt_at, "error": error[:500] if error else None,
+                              "message_id": message_id, "sent_at": sent_at})
+
+    def run(self, rows: list[Delivery]) -> None:
+        """Renders message i+1 while message i is on the wire (one I/O thread): the relay's round trips
+        overlap with this process's work. Outcomes are settled in order."""
+        blocked = _blocked_hashes(rows)
+        self.consecutive_deferrals = 0
+        in_flight: tuple[int, Delivery, Message, Future[None]] | None = None
+        try:
+            for index, delivery in enumerate(rows):
+                message = self.prepare(delivery, blocked)
+                if message is None:
+                    continue
+                if in_flight is not None:
+                    self.settle(*in_flight)
+                    in_flight = None
+                self.throttle.wait()
+                future = self.wire.submit(copy_context().run, _wire_send, self.transport, message,
+                                          _envelope_from(delivery))
+                in_flight = (index, delivery, message, future)
+            if in_flight is not None:
+                self.settle(*in_flight)
+        except BaseException as exc:
+            if in_flight is not None:
+                in_flight[3].exception()  # never leave the connection in use by the wire thread
+            if isinstance(exc, _StopPass):
+                settled = {outcome["id"] for outcome in self.outcomes}
+                first = in_flight[0] if in_flight is not None else 0
+                claims.release(self.token, [row.id for row in rows[first:] if row.id not in settled], error=str(exc))
+            raise
+
+    def prepare(self, delivery: Delivery, blocked: dict[str, str]) -> Message | None:
+        """The message for this delivery, or None once its outcome (skipped, failed) is recorded."""
+        kind = _KINDS.get(delivery.kind)
+        contact = delivery.contact
+        if kind is None:
+            self.outcome(delivery, DeliveryStatus.FAILED, error=f"aucun rendu pour le type « {delivery.kind} »")
+            self.report.failed += 1
+            return None
+        reason = blocked.get(email_hash(contact.email)) if contact is not None and contact.email else "erasure"
+        if reason and (reason in ALWAYS_BLOCKING or kind.honours_unsubscribe):
+            self.outcome(delivery, DeliveryStatus.SKIPPED, error=f"adresse exclue ({reason})")
+            self.report.skipped += 1
+            return None
+        try:
+            message = kind.render(delivery)
+        except Exception as exc:  # a rendering bug must not stop the whole campaign
+            log.exception("rendering delivery %s failed", delivery.id)
+            self.outcome(delivery, DeliveryStatus.FAILED, error=f"erreur de rendu : {exc}")
+            self.report.failed += 1
+            return None
+        if message is None:
+            self.outcome(delivery, DeliveryStatus.SKIPPED, error="rien à envoyer")
+            self.report.skipped += 1
+            return None
+        message.msgId = make_msgid(idstring=f"d{delivery.id}", domain=self.domain)
+        message.date = time.time()
+        for_bulk(message)
+        message.serialised = message.as_bytes()  # type: ignore[attr-defined]  # here, while the wire is busy
+        return message
+
+    def settle(self, index: int, delivery: Delivery, message: Message, future: Future[None]) -> None:
+        """Waits for the relay's answer about one message and records it."""
+        try:
+            future.result()
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
+            code, text = _smtp_error(exc) or (0, str(exc))
+            if code == 421 or isinstance(exc, smtplib.SMTPSenderRefused):  # about us or the relay, not the person
+                raise _StopPass(f"{code} {text}") from exc
+            deferred = self.refused(delivery, code, text, address_failure=_is_address_failure(exc, text))
+            self.consecutive_deferrals = self.consecutive_deferrals + 1 if deferred else 0
+            if self.consecutive_deferrals >= MAX_CONSECUTIVE_DEFERRALS:
+                raise _StopPass("le relais refuse temporairement tous les messages") from exc
+            return
+        except (smtplib.SMTPException, OSError) as exc:  # connection lost, timeout
+            raise _StopPass(f"connexion au relais perdue : {exc}") from exc
+        self.consecutive_deferrals = 0
+        self.outcome(delivery, DeliveryStatus.SENT, tried=1, message_id=message.msgId, sent_at=utcnow())
+        self.throttle.sent()
+        self.report.sent += 1
+
+    def refused(self, delivery: Delivery, code: int, text: str, *, address_failure: bool) -> bool:
+        error = f"{code} {text}".strip()
+        self.report.errors.append(error)
+        if 400 <= code < 500 and delivery.attempts + 1 < self.max_attempts:
+            self.outcome(delivery, DeliveryStatus.QUEUED, tried=1, error=error,
+                         next_at=utcnow() + _backoff(delivery.attempts + 1))
+            self.report.deferred += 1
+            return True
+        self.outcome(delivery, DeliveryStatus.FAILED, tried=1, error=error)
+        self.report.failed += 1
+        if code >= 500 and address_failure and delivery.contact is not None and delivery.contact.email:
+            from crm.bounces.services import record_bounce
+
+            record_bounce(delivery.contact.email, permanent=True, delivery_id=delivery.id, source="smtp",
+                          detail=f"SMTP {error}")
+        return False
+
+
+def _sent_last_hour() -> int:
+    since = utcnow() - timedelta(hours=1)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Delivery).where(Delivery.sent_at >= since)) or 0
+
+
+def make_throttle() -> Throttle:
+    config = current_app.config
+    return Throttle(float(config["SEND_RATE_PER_SECOND"]), int(config["SEND_RATE_PER_HOUR"]), _sent_last_hour)
+
+
+def send_due(*, max_batches: int | None = None, throttle: Throttle | None = None) -> SendReport:
+    """Sends every due delivery of any kind, batch after batch, until none is left (or the hourly budget is
+    spent, or the relay fails). Safe to run in several processes at once. Commits after every batch."""
+    report = SendReport()
+    if not _process_lock.acquire(blocking=False):
+        report.stopped = "un envoi est déjà en cours dans ce processus"
+        return report
+    try:
+        _send_due(report, max_batches, throttle or make_throttle())
+    finally:
+        _process_lock.release()
+    return report
+
+
+def _send_due(report: SendReport, max_batches: int | None, throttle: Throttle) -> None:
+    config = current_app.config
+    take_back_stale_claims(config["SEND_LEASE_SECONDS"])
+    db.session.commit()
+    # Rows deferred during this pass are due later than its start: they are not retried in a loop.
+    started = utcnow()
+    if not claims.has_due(started):
+        return
+    try:
+        with open_transport() as transport, ThreadPoolExecutor(1, thread_name_prefix="smtp") as wire:
+            while max_batches is None or report.batches < max_batches:
+                allowance = throttle.hourly_allowance()
+                if allowance == 0:
+                    report.stopped = "limite horaire atteinte"
+                    break
+                size = config["SEND_BATCH_SIZE"] if allowance is None else min(allowance, config["SEND_BATCH_SIZE"])
+                token = claims.claim_batch(size, started)
+                if token is None:
+                    break
+                report.batches += 1
+                rows = list(db.session.scalars(
+                    sa.select(Delivery).options(joinedload(Delivery.contact))
+                    .where(Delivery.claim_token == token).order_by(Delivery.id)
+                ))
+                batch = _Batch(token, transport, wire, throttle, report)
+                try:
+                    batch.run(rows)
+                finally:
+                    claims.record_outcomes(batch.outcomes)
+                    db.session.commit()
+    except _StopPass as exc:
+        report.stopped = str(exc)
+        log.warning("sending stopped: %s", exc)
+    except (smtplib.SMTPException, OSError) as exc:  # could not connect: nothing was claimed
+        db.session.rollback()
+        report.stopped = f"relais injoignable : {exc}"
+        log.warning("relay unreachable: %s", exc)

@@ -1,0 +1,141 @@
+"""Everything the database holds about one contact, as JSON (machine) and as sections (readable page).
+
+Generic over the metadata: every table with a foreign key to contacts is dumped, so tables added by other
+features appear without a change here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from crm.audit.models import AuditLog
+from crm.consent.services import is_suppressed
+from crm.db import utcnow
+from crm.extensions import db
+from crm.partners.models import Contact, Organisation
+from crm.privacy.references import jsonable, label_of, references_to, rows_of
+
+TABLE_TITLES = {
+    "subscriptions": "Abonnement à la lettre",
+    "consent_records": "Consentements (registre)",
+    "contact_topics": "Listes de diffusion choisies",
+    "contact_sectors": "Filières",
+    "contact_axes": "Axes du programme",
+    "notes": "Notes et échanges",
+    "deliveries": "Courriels envoyés",
+    "invitations": "Invitations aux événements",
+    "erasures": "Effacements",
+    "retention_reviews": "Revue de conservation",
+    "audit_logs": "Historique des modifications",
+    "bounces": "Retours d'erreur de messagerie",
+    "signups": "Inscriptions par le formulaire",
+    "signup_requests": "Demandes faites à l'inscription",
+}
+COLUMN_LABELS = {
+    "id": "N°", "civility": "Civilité", "first_name": "Prénom", "last_name": "Nom", "email": "E-mail",
+    "phone": "Téléphone", "job_title": "Fonction", "organisation_id": "Structure", "ambassador_status": "Ambassadeur",
+    "ambassador_since": "Ambassadeur depuis", "kit_sent_on": "Kit envoyé le", "language": "Langue",
+    "created_at": "Créé le", "updated_at": "Modifié le", "name": "Nom", "kind": "Type", "kind_id": "Type",
+    "siret": "SIRET", "naf_code": "Code NAF", "headcount_band": "Effectif", "address": "Adresse",
+    "postal_code": "Code postal", "commune": "Commune", "department": "Département", "region": "Région",
+    "website": "Site web", "status": "Statut", "action": "Action", "source": "Source", "at": "Date",
+    "wording_version": "Version du texte", "wording": "Texte accepté", "ip": "Adresse IP", "detail": "Détail",
+    "body": "Texte", "occurred_at": "Date", "done_at": "Fait le", "author_id": "Auteur", "topic_id": "Liste",
+    "sector_id": "Filière", "axis_id": "Axe", "event_id": "Événement", "campaign_id": "Lettre",
+    "sent_at": "Envoyé le", "answered_at": "Réponse le", "message": "Message", "summary": "Résumé",
+    "changes": "Modifications", "entity_type": "Objet", "entity_id": "N° objet", "user_id": "Utilisateur",
+    "requested_at": "Demandé le", "confirmed_at": "Confirmé le", "unsubscribed_at": "Désinscrit le",
+}
+HIDDEN_COLUMNS = {"first_name_key", "last_name_key", "name_key", "commune_key", "email_hash"}
+
+
+def export_contact(contact: Contact) -> dict[str, Any]:
+    db.session.flush()
+    contact_row = db.session.execute(sa.select(Contact.__table__).where(Contact.__table__.c.id == contact.id)
+                                     ).mappings().one()
+    data: dict[str, Any] = {
+        "generated_at": utcnow().isoformat(),
+        "contact": jsonable(dict(contact_row)),
+        "organisation": None,
+        "on_suppression_list": bool(contact.email) and is_suppressed(contact.email),
+        "tables": {},
+        "references": {},
+    }
+    if contact.organisation_id:
+        org = db.session.execute(sa.select(Organisation.__table__).where(
+            Organisation.__table__.c.id == contact.organisation_id)).mappings().one()
+        data["organisation"] = jsonable(dict(org))
+    for ref in references_to("contacts"):
+        rows = rows_of(ref, contact.id)
+        if not rows:
+            continue
+        data["tables"][ref.name] = [jsonable(row) for row in rows]
+        for other in ref.table.columns:  # name what the rows point at (an event's title, a campaign's subject)
+            for fk in other.foreign_keys:
+                if other is ref.column or fk.column.table.name in {"contacts", "users"}:
+                    continue
+                for row in rows:
+                    if row[other.name] is not None:
+                        key = f"{fk.column.table.name}#{row[other.name]}"
+                        data["references"].setdefault(key, label_of(fk.column.table, row[other.name]))
+    _second_hop(data)
+    audit_table = AuditLog.__table__
+    audit_rows = db.session.execute(sa.select(audit_table).where(
+        audit_table.c.entity_type == "contact", audit_table.c.entity_id == contact.id).order_by(audit_table.c.id)
+    ).mappings().all()
+    data["tables"]["audit_logs"] = [jsonable(dict(row)) for row in audit_rows]
+    return data
+
+
+def _second_hop(data: dict[str, Any]) -> None:
+    """Rows that point at the person's rows without naming the person (a bounce about one of their mails)."""
+    direct = {name.partition(".")[0] for name in data["tables"]}
+    for name, rows in list(data["tables"].items()):
+        table_name = name.partition(".")[0]
+        ids = [row["id"] for row in rows if isinstance(row.get("id"), int)]
+        if not ids:
+            continue
+        for ref in references_to(table_name):
+            if ref.table.name in direct or ref.table.name == "contacts":
+                continue
+            found = db.session.execute(sa.select(ref.table).where(ref.column.in_(ids))).mappings().all()
+            if found:
+                data["tables"].setdefault(ref.name, []).extend(jsonable(dict(row)) for row in found)
+
+
+@dataclass
+class Section:
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+def readable_sections(data: dict[str, Any]) -> list[Section]:
+    """The JSON export as titled tables, for the page the person can read."""
+    sections = [Section("Identité", ["Champ", "Valeur"],
+                        [[COLUMN_LABELS.get(k, k), v] for k, v in data["contact"].items() if k not in HIDDEN_COLUMNS])]
+    if data["organisation"]:
+        sections.append(Section("Structure", ["Champ", "Valeur"],
+                                [[COLUMN_LABELS.get(k, k), v] for k, v in data["organisation"].items()
+                                 if k not in HIDDEN_COLUMNS]))
+    references = data["references"]
+    for name, rows in data["tables"].items():
+        table_name, _, column = name.partition(".")
+        table = db.metadata.tables.get(table_name)
+        columns = [c for c in rows[0] if c not in HIDDEN_COLUMNS and c != column] if rows else []
+        shown = []
+        for row in rows:
+            line = []
+            for c in columns:
+                value = row[c]
+                fks = list(table.c[c].foreign_keys) if table is not None and c in table.c else []
+                if fks and value is not None:
+                    value = references.get(f"{fks[0].column.table.name}#{value}", value)
+                line.append(value)
+            shown.append(line)
+        sections.append(Section(TABLE_TITLES.get(table_name, table_name),
+                                [COLUMN_LABELS.get(c, c) for c in columns], shown))
+    return sections

@@ -1,0 +1,197 @@
+"""Segment criteria, the SQL they become, counts, and writes. Functions flush; callers commit.
+
+The contact filters are those of the partner lists (``crm.partners.queries.contact_conditions``); a segment
+adds topic preferences and a signup date range.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from crm.consent.models import OptInStatus, Subscription, Topic, contact_topics
+from crm.extensions import db
+from crm.partners.models import AMBASSADOR_LABELS, AmbassadorStatus, Axis, Contact, OrganisationKind, Sector
+from crm.partners.queries import PartnerFilters, contact_conditions
+from crm.partners.services import PartnerValidationError
+from crm.partners.territory import REGIONS, department_label
+from crm.segments.models import Segment
+
+DEPARTMENT = re.compile(r"^(\d{2}|2A|2B|97\d)$")
+
+
+@dataclass
+class SegmentCriteria:
+    q: str = ""
+    kind: str = ""
+    sector: str = ""
+    axis: str = ""
+    department: str = ""
+    region: str = ""
+    club: str = ""  # "yes" current member of the Club, "no" not a member
+    ambassador: str = ""
+    topic: str = ""  # a topic code among the contact's preferences
+    signed_up_from: str = ""  # ISO dates, Europe/Paris days, on the contact's creation
+    signed_up_to: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> SegmentCriteria:
+        data = data or {}
+        return cls(**{f.name: str(data.get(f.name) or "").strip() for f in fields(cls)})
+
+    def as_dict(self) -> dict[str, str]:
+        return {key: value for key, value in asdict(self).items() if value}
+
+    def partner_filters(self) -> PartnerFilters:
+        return PartnerFilters(q=self.q, kind=self.kind, sector=self.sector, axis=self.axis,
+                              department=self.department, region=self.region, club=self.club,
+                              ambassador=self.ambassador)
+
+
+def validate(criteria: SegmentCriteria) -> None:
+    errors: dict[str, str] = {}
+    if criteria.department and not DEPARTMENT.match(criteria.department.upper()):
+        errors["department"] = "Département inconnu : indiquez son numéro (par exemple 61 ou 72)."
+    criteria.department = criteria.department.upper()
+    if criteria.region and criteria.region not in REGIONS:
+        errors["region"] = "Région inconnue."
+    if criteria.club not in {"", "yes", "no"}:
+        errors["club"] = "Choix inconnu pour le Club des Industriels."
+    if criteria.ambassador and criteria.ambassador not in {s.value for s in AmbassadorStatus}:
+        errors["ambassador"] = "Statut d'ambassadeur inconnu."
+    for name, model in (("kind", OrganisationKind), ("sector", Sector), ("axis", Axis), ("topic", Topic)):
+        code = getattr(criteria, name)
+        if code and db.session.scalar(sa.select(model.id).where(model.code == code)) is None:
+            errors[name] = "Valeur inconnue."
+    days = {}
+    for name in ("signed_up_from", "signed_up_to"):
+        value = getattr(criteria, name)
+        if value:
+            try:
+                days[name] = date.fromisoformat(value)
+            except ValueError:
+                errors[name] = "Date invalide (attendu : AAAA-MM-JJ)."
+    if len(days) == 2 and days["signed_up_from"] > days["signed_up_to"]:
+        errors["signed_up_to"] = "La date de fin précède la date de début."
+    if errors:
+        raise PartnerValidationError(errors)
+
+
+def _start_of_day(day: str) -> datetime:
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return datetime.combine(date.fromisoformat(day), time(), zone)
+
+
+def conditions(criteria: SegmentCriteria) -> list[sa.ColumnElement[bool]]:
+    """WHERE conditions on ``Contact`` for these criteria (plain SQL, usable inside an INSERT ... SELECT)."""
+    result = contact_conditions(criteria.partner_filters())
+    if criteria.topic:
+        topic_id = sa.select(Topic.id).where(Topic.code == criteria.topic).scalar_subquery()
+        result.append(sa.exists().where(contact_topics.c.contact_id == Contact.id,
+                                        contact_topics.c.topic_id == topic_id))
+    if criteria.signed_up_from:
+        result.append(Contact.created_at >= _start_of_day(criteria.signed_up_from))
+    if criteria.signed_up_to:
+        result.append(Contact.created_at < _start_of_day(criteria.signed_up_to) + timedelta(days=1))
+    return result
+
+
+def criteria_of(segment: Segment) -> SegmentCriteria:
+    return SegmentCriteria.from_dict(segment.criteria)
+
+
+def contact_ids(segment: Segment | SegmentCriteria) -> sa.Select[Any]:
+    """``SELECT contacts.id`` of the segment's members: for ``IN (...)`` or an ``INSERT ... SELECT``."""
+    criteria = segment if isinstance(segment, SegmentCriteria) else criteria_of(segment)
+    return sa.select(Contact.id).where(*conditions(criteria))
+
+
+def count(criteria: SegmentCriteria) -> int:
+    stmt = sa.select(sa.func.count()).select_from(Contact).where(*conditions(criteria))
+    return db.session.scalar(stmt) or 0
+
+
+def count_confirmed(criteria: SegmentCriteria) -> int:
+    """Members whose newsletter subscription is confirmed (before topic and suppression list)."""
+    stmt = (sa.select(sa.func.count()).select_from(Contact)
+            .join(Subscription, Subscription.contact_id == Contact.id)
+            .where(Subscription.status == OptInStatus.CONFIRMED.value, *conditions(criteria)))
+    return db.session.scalar(stmt) or 0
+
+
+def describe(criteria: SegmentCriteria) -> list[str]:
+    """The criteria in words, for lists and confirmations."""
+    def label(model: Any, code: str) -> str:
+        return db.session.scalar(sa.select(model.label).where(model.code == code)) or code
+
+    parts = []
+    if criteria.q:
+        parts.append(f"recherche « {criteria.q} »")
+    if criteria.kind:
+        parts.append(f"type : {label(OrganisationKind, criteria.kind)}")
+    if criteria.sector:
+        parts.append(f"filière : {label(Sector, criteria.sector)}")
+    if criteria.axis:
+        parts.append(f"axe : {label(Axis, criteria.axis)}")
+    if criteria.department:
+        parts.append(f"département : {department_label(criteria.department)}")
+    if criteria.region:
+        parts.append(f"région : {criteria.region}")
+    if criteria.club:
+        parts.append("membres du Club" if criteria.club == "yes" else "hors Club")
+    if criteria.ambassador:
+        parts.append(f"ambassadeur : {AMBASSADOR_LABELS[AmbassadorStatus(criteria.ambassador)]}")
+    if criteria.topic:
+        parts.append(f"intéressés par : {label(Topic, criteria.topic)}")
+    if criteria.signed_up_from:
+        parts.append(f"ajoutés depuis le {date.fromisoformat(criteria.signed_up_from):%d/%m/%Y}")
+    if criteria.signed_up_to:
+        parts.append(f"ajoutés jusqu'au {date.fromisoformat(criteria.signed_up_to):%d/%m/%Y}")
+    return parts or ["tous les contacts"]
+
+
+def all_segments() -> list[Segment]:
+    return list(db.session.scalars(sa.select(Segment).order_by(Segment.name)))
+
+
+def save_segment(name: str, description: str, criteria: SegmentCriteria, segment: Segment | None = None) -> Segment:
+    name = name.strip()
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "Le nom du segment est obligatoire."
+    else:
+        other = db.session.scalar(sa.select(Segment).where(Segment.name == name))
+        if other is not None and other is not segment:
+            errors["name"] = "Un segment porte déjà ce nom."
+    try:
+        validate(criteria)
+    except PartnerValidationError as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise PartnerValidationError(errors)
+    if segment is None:
+        segment = Segment()
+        db.session.add(segment)
+    segment.name = name
+    segment.description = description.strip()[:300]
+    segment.criteria = criteria.as_dict()
+    db.session.flush()
+    return segment
+
+
+def delete_segment(segment: Segment) -> None:
+    """Refused while a campaign not yet sent uses it: its audience would silently change."""
+    from crm.campaigns.services import campaigns_using
+
+    using = campaigns_using(segment)
+    if using:
+        raise PartnerValidationError({"segment": "Ce segment est utilisé par la lettre « "
+                                                 f"{using[0].subject} » qui n'est pas encore envoyée."})
+    db.session.delete(segment)
+    db.session.flush()

@@ -1,0 +1,98 @@
+"""Back-office pages for segments. Thin: forms in, services out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from crm.extensions import db
+from crm.partners.services import PartnerValidationError
+from crm.segments import bp, services
+from crm.segments.forms import SegmentForm
+from crm.segments.models import Segment
+from crm.segments.services import SegmentCriteria
+
+
+def _get(segment_id: int) -> Segment:
+    segment = db.session.get(Segment, segment_id)
+    if segment is None:
+        abort(404)
+    return segment
+
+
+@bp.route("/")
+def index() -> str:
+    rows = [(segment, services.describe(services.criteria_of(segment)), services.count(services.criteria_of(segment)))
+            for segment in services.all_segments()]
+    return render_template("segments/index.html", rows=rows, delete_form=FlaskForm())
+
+
+@bp.route("/compte")
+def live_count() -> Response:
+    """The live count shown while the form is edited (GET with the form's fields)."""
+    criteria = SegmentCriteria.from_dict(request.args.to_dict())
+    try:
+        services.validate(criteria)
+    except PartnerValidationError as exc:
+        return jsonify(error=" ".join(exc.errors.values())), 400
+    return jsonify(count=services.count(criteria), confirmed=services.count_confirmed(criteria))
+
+
+def _edit(segment: Segment | None) -> Any:
+    initial = SegmentForm.initial(segment.name, segment.description, services.criteria_of(segment)) if segment else {}
+    form = SegmentForm(data=initial)
+    if form.validate_on_submit():
+        try:
+            saved = services.save_segment(form.name.data or "", form.description.data or "", form.criteria(), segment)
+        except PartnerValidationError as exc:
+            db.session.rollback()
+            for name, message in exc.errors.items():
+                field = getattr(form, name, None)
+                if field is not None:
+                    field.errors = [*field.errors, message]
+            flash(_("Le formulaire contient des erreurs : rien n'a été enregistré."), "error")
+        else:
+            db.session.commit()
+            flash(_("Segment « %(name)s » enregistré.", name=saved.name), "success")
+            return redirect(url_for("segments.index"))
+    elif request.method == "POST":
+        flash(_("Le formulaire contient des erreurs : rien n'a été enregistré."), "error")
+    criteria = form.criteria() if request.method == "POST" else (
+        services.criteria_of(segment) if segment else SegmentCriteria())
+    try:
+        services.validate(criteria)
+        current = services.count(criteria)
+    except PartnerValidationError:
+        current = None
+    status = 400 if request.method == "POST" else 200
+    return render_template("segments/form.html", form=form, segment=segment, count=current), status
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+def create() -> Any:
+    return _edit(None)
+
+
+@bp.route("/<int:segment_id>", methods=["GET", "POST"])
+def edit(segment_id: int) -> Any:
+    return _edit(_get(segment_id))
+
+
+@bp.route("/<int:segment_id>/supprimer", methods=["POST"])
+def delete(segment_id: int) -> Response:
+    segment = _get(segment_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_segment(segment)
+    except PartnerValidationError as exc:
+        db.session.rollback()
+        flash(" ".join(exc.errors.values()), "error")
+        return redirect(url_for("segments.index"))
+    db.session.commit()
+    flash(_("Segment supprimé."), "success")
+    return redirect(url_for("segments.index"))

@@ -1,0 +1,95 @@
+"""Back office: the requests inbox and the communication kit (login required, editors act)."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from crm.extensions import db
+from crm.signup import admin_bp, inbox, kit
+from crm.signup.forms import ActionForm, KitUploadForm
+from crm.signup.models import SignupRequest
+
+
+def _back() -> Response:
+    target = request.form.get("next", "")
+    if target.startswith("/admin/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(url_for("signup.admin.inbox"))
+
+
+@admin_bp.route("/", endpoint="inbox")
+def inbox_view() -> str:
+    which = request.args.get("filtre", "open")
+    if which not in inbox.FILTERS:
+        which = "open"
+    page = inbox.inbox_page(which, request.args.get("page", 1, type=int) or 1, current_app.config["PAGE_SIZE"])
+    return render_template("signup/inbox.html", page=page, which=which, filters=inbox.FILTERS,
+                           action=ActionForm(), current_kit=kit.current_kit(), open_count=inbox.open_count())
+
+
+
+def _act(request_id: int, action: str) -> Response:
+    item = db.get_or_404(SignupRequest, request_id)
+    if not ActionForm().validate_on_submit():
+        flash(_("Le formulaire a expiré : rechargez la page et recommencez."), "error")
+        return _back()
+    try:
+        if action == "done":
+            inbox.mark_done(item, current_user.id)
+            message = _("Demande marquée comme traitée.")
+        elif action in {"accept", "decline"}:
+            inbox.decide_ambassador(item, action == "accept", current_user.id)
+            message = _("Candidature acceptée.") if action == "accept" else _("Candidature refusée.")
+        else:
+            inbox.resend_kit(item, current_user.id)
+            message = _("Le lien de téléchargement du kit a été envoyé.")
+    except inbox.InboxError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back()
+    db.session.commit()
+    flash(message, "success")
+    return _back()
+
+
+@admin_bp.route("/<int:request_id>/traitee", methods=["POST"])
+def mark_done(request_id: int) -> Response:
+    return _act(request_id, "done")
+
+
+@admin_bp.route("/<int:request_id>/accepter", methods=["POST"])
+def accept_ambassador(request_id: int) -> Response:
+    return _act(request_id, "accept")
+
+
+@admin_bp.route("/<int:request_id>/refuser", methods=["POST"])
+def decline_ambassador(request_id: int) -> Response:
+    return _act(request_id, "decline")
+
+
+@admin_bp.route("/<int:request_id>/envoyer-kit", methods=["POST"])
+def send_kit(request_id: int) -> Response:
+    return _act(request_id, "kit")
+
+
+@admin_bp.route("/kit", methods=["GET", "POST"])
+def kit_upload() -> str | Response | tuple[str, int]:
+    form = KitUploadForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                uploaded = kit.store_kit(form.file.data, current_user.id)
+                sent = inbox.send_waiting_kits(current_user.id)
+            except kit.KitError as exc:
+                db.session.rollback()
+                form.file.errors = [str(exc)]
+            else:
+                db.session.commit()
+                flash(_("Kit « %(name)s » déposé ; %(count)s demande(s) en attente servie(s).",
+                        name=uploaded.filename, count=sent), "success")
+                return redirect(url_for("signup.admin.kit_upload"))
+        return render_template("signup/kit.html", form=form, current_kit=kit.current_kit()), 400
+    return render_template("signup/kit.html", form=form, current_kit=kit.current_kit())

@@ -1,0 +1,158 @@
+"""The requests inbox: what each confirmed request sets going, and the team's decisions on it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import aliased
+
+from crm.audit import services as audit
+from crm.db import utcnow
+from crm.extensions import db
+from crm.forms import lazy_gettext as _l
+from crm.pagination import Page, paginate
+from crm.partners import services as partners
+from crm.partners.models import AmbassadorStatus, Contact, Note
+from crm.signup import mails
+from crm.signup.kit import current_kit
+from crm.signup.models import RequestKind, RequestStatus, Signup, SignupRequest
+
+FILTERS = {"open": _l("À traiter"), "waiting": _l("Adresse non confirmée"), "all": _l("Toutes")}
+
+
+class InboxError(ValueError):
+    pass
+
+
+def activate(request: SignupRequest, contact: Contact, signup: Signup) -> None:
+    """Called when the address is confirmed: each request starts its own course."""
+    from crm.signup.services import make_candidate, project_task
+
+    if request.status != RequestStatus.WAITING.value:
+        return
+    request.status = RequestStatus.OPEN.value
+    if request.kind == RequestKind.NEWSLETTER:
+        request.status = RequestStatus.DONE.value
+        request.decided_at = utcnow()
+    elif request.kind == RequestKind.PROJECT:
+        request.note_id = project_task(contact, signup)
+    elif request.kind == RequestKind.AMBASSADOR:
+        make_candidate(contact)
+    elif request.kind == RequestKind.KIT:
+        db.session.flush()
+        send_kit(request, contact)
+    db.session.flush()
+
+
+def send_kit(request: SignupRequest, contact: Contact, user_id: int | None = None) -> bool:
+    """Mail the signed download link, if a kit has been uploaded and the address is confirmed."""
+    kit = current_kit()
+    if kit is None or request.signup.confirmed_at is None:
+        return False
+    days = current_app.config["SIGNUP_KIT_LINK_DAYS"]
+    if not mails.send_kit(contact, kit.filename, days):
+        return False
+    request.status = RequestStatus.DONE.value
+    request.sent_at = request.decided_at = utcnow()
+    request.decided_by_id = user_id
+    partners.mark_kit_sent(contact)
+    db.session.flush()
+    return True
+
+
+def send_waiting_kits(user_id: int | None = None) -> int:
+    """After an upload: every confirmed kit request still waiting for the file gets it now."""
+    stmt = (sa.select(SignupRequest).join(Signup).where(
+        SignupRequest.kind == RequestKind.KIT.value, SignupRequest.status == RequestStatus.OPEN.value,
+        Signup.confirmed_at.is_not(None)).order_by(SignupRequest.id))
+    sent = 0
+    for request in db.session.scalars(stmt):
+        if send_kit(request, request.signup.contact, user_id):
+            sent += 1
+    return sent
+
+
+def _open_clause() -> sa.ColumnElement[bool]:
+    note = aliased(Note)
+    task_done = sa.exists().where(note.id == SignupRequest.note_id, note.done_at.is_not(None))
+    return sa.exists().where(SignupRequest.signup_id == Signup.id,
+                             SignupRequest.status == RequestStatus.OPEN.value, ~task_done)
+
+
+def inbox_page(which: str, page: int, per_page: int) -> Page[Signup]:
+    stmt = sa.select(Signup).order_by(Signup.created_at.desc(), Signup.id.desc())
+    if which == "open":
+        stmt = stmt.where(_open_clause())
+    elif which == "waiting":
+        stmt = stmt.where(Signup.confirmed_at.is_(None))
+    return paginate(stmt, page, per_page)
+
+
+def open_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Signup).where(_open_clause())) or 0
+
+
+def signups_of(contact: Contact) -> list[Signup]:
+    stmt = sa.select(Signup).where(Signup.contact_id == contact.id).order_by(Signup.created_at.desc())
+    return list(db.session.scalars(stmt))
+
+
+def _require(request: SignupRequest, kinds: set[RequestKind]) -> None:
+    if request.kind not in kinds:
+        raise InboxError("Cette action ne s'applique pas à cette demande.")
+    if request.effective_status != RequestStatus.OPEN.value:
+        raise InboxError("Cette demande n'est plus à traiter.")
+
+
+def mark_done(request: SignupRequest, user_id: int | None) -> SignupRequest:
+    _require(request, {RequestKind.JOIN, RequestKind.PROJECT})
+    if request.note is not None:
+        partners.complete_task(request.note)
+    request.status = RequestStatus.DONE.value
+    request.decided_at = utcnow()
+    request.decided_by_id = user_id
+    audit.record("signup_done", "contact", request.contact_id, f"Demande traitée : {request.label}",
+                 user_id=user_id)
+    db.session.flush()
+    return request
+
+
+def decide_ambassador(request: SignupRequest, accept: bool, user_id: int | None,
+                      on: date | None = None) -> SignupRequest:
+    _require(request, {RequestKind.AMBASSADOR})
+    contact = request.signup.contact
+    day = on or date.today()
+    if accept:
+        partners.set_ambassador_status(contact, AmbassadorStatus.ACTIVE.value, on=day)
+    elif contact.ambassador_status == AmbassadorStatus.CANDIDATE.value:
+        partners.set_ambassador_status(contact, AmbassadorStatus.NONE.value, on=day)
+    request.status = (RequestStatus.ACCEPTED if accept else RequestStatus.DECLINED).value
+    request.decided_at = utcnow()
+    request.decided_by_id = user_id
+    verdict = "acceptée" if accept else "refusée"
+    audit.record("signup_ambassador", "contact", contact.id,
+                 f"Candidature d'ambassadeur {verdict} le {day.isoformat()}", user_id=user_id)
+    db.session.flush()
+    return request
+
+
+def resend_kit(request: SignupRequest, user_id: int | None) -> SignupRequest:
+    if request.kind != RequestKind.KIT:
+        raise InboxError("Cette action ne s'applique pas à cette demande.")
+    if request.signup.confirmed_at is None:
+        raise InboxError("L'adresse n'est pas encore confirmée : le kit partira dès la confirmation.")
+    if current_kit() is None:
+        raise InboxError("Aucun kit n'a été déposé.")
+    if not send_kit(request, request.signup.contact, user_id):
+        raise InboxError("Cette adresse ne peut plus recevoir de message (rejet ou signalement).")
+    audit.record("signup_kit", "contact", request.contact_id, "Kit de communication envoyé", user_id=user_id)
+    return request
+
+
+def kit_was_sent(contact: Contact) -> bool:
+    stmt = sa.select(sa.exists().where(SignupRequest.contact_id == contact.id,
+                                       SignupRequest.kind == RequestKind.KIT.value,
+                                       SignupRequest.sent_at.is_not(None)))
+    return bool(db.session.scalar(stmt))

@@ -1,0 +1,132 @@
+"""What people asked for through the public form, and the communication kit they may receive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.db import utcnow
+from crm.extensions import db
+
+if TYPE_CHECKING:
+    from crm.auth.models import User
+    from crm.partners.models import Contact, Note, Organisation
+
+
+class RequestKind(StrEnum):
+    JOIN = "join"
+    NEWSLETTER = "newsletter"
+    PROJECT = "project"
+    AMBASSADOR = "ambassador"
+    KIT = "kit"
+
+
+REQUEST_LABELS = {
+    RequestKind.JOIN: "Rejoindre la démarche Territoires d'industrie",
+    RequestKind.NEWSLETTER: "Recevoir la lettre d'information",
+    RequestKind.PROJECT: "Échanger sur un projet",
+    RequestKind.AMBASSADOR: "Devenir ambassadeur",
+    RequestKind.KIT: "Recevoir le kit de communication",
+}
+
+
+class RequestStatus(StrEnum):
+    WAITING = "waiting"  # the address is not confirmed yet
+    OPEN = "open"  # confirmed, the team has to act
+    DONE = "done"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+REQUEST_STATUS_LABELS = {
+    RequestStatus.WAITING: "En attente de confirmation de l'adresse",
+    RequestStatus.OPEN: "À traiter",
+    RequestStatus.DONE: "Traitée",
+    RequestStatus.ACCEPTED: "Acceptée",
+    RequestStatus.DECLINED: "Refusée",
+}
+
+
+class Signup(db.Model):
+    """One submission of the public form; its requests take effect once the address is confirmed."""
+
+    __tablename__ = "signups"
+    __table_args__ = (
+        sa.Index("ix_signups_created_at", "created_at"),
+        sa.Index("ix_signups_confirmed_at_created_at", "confirmed_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    wording_version: Mapped[str] = mapped_column(sa.String(40))
+    created_contact: Mapped[bool] = mapped_column(default=False)  # the contact did not exist before
+    created_organisation: Mapped[bool] = mapped_column(default=False)
+    previous_status: Mapped[str] = mapped_column(sa.String(15), default="none")
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+
+    contact: Mapped[Contact] = relationship(lazy="joined")
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    requests: Mapped[list[SignupRequest]] = relationship(
+        back_populates="signup", cascade="all, delete-orphan", order_by="SignupRequest.id", lazy="selectin"
+    )
+
+
+class SignupRequest(db.Model):
+    __tablename__ = "signup_requests"
+    __table_args__ = (
+        sa.Index("ix_signup_requests_status_kind", "status", "kind"),
+        sa.UniqueConstraint("signup_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signup_id: Mapped[int] = mapped_column(sa.ForeignKey("signups.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(12), default=RequestStatus.WAITING.value)
+    note_id: Mapped[int | None] = mapped_column(sa.ForeignKey("notes.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime | None]
+
+    signup: Mapped[Signup] = relationship(back_populates="requests")
+    note: Mapped[Note | None] = relationship(lazy="joined")
+    decided_by: Mapped[User | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        return REQUEST_LABELS[RequestKind(self.kind)]
+
+    @property
+    def effective_status(self) -> str:
+        """A project request follows its task: done once the task is marked done anywhere."""
+        if self.kind == RequestKind.PROJECT and self.note is not None and self.note.done_at is not None:
+            return RequestStatus.DONE.value
+        return self.status
+
+    @property
+    def status_label(self) -> str:
+        return REQUEST_STATUS_LABELS[RequestStatus(self.effective_status)]
+
+
+class CommunicationKit(db.Model):
+    """An uploaded kit file (stored under the instance folder); the newest one is sent."""
+
+    __tablename__ = "communication_kits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,30 @@
+// Live count of a segment while its form is edited: GET the count endpoint with the form's criteria.
+(() => {
+  const form = document.querySelector("form[data-live-count]");
+  if (!form) return;
+  const output = form.querySelector("[data-count]");
+  const detail = form.querySelector("[data-count-detail]");
+  let timer = null;
+  const refresh = async () => {
+    const params = new URLSearchParams();
+    for (const [name, value] of new FormData(form)) {
+      if (name !== "csrf_token" && name !== "name" && name !== "description" && value) params.append(name, value);
+    }
+    try {
+      const response = await fetch(`${form.dataset.liveCount}?${params}`, { headers: { Accept: "application/json" } });
+      const data = await response.json();
+      if (response.ok) {
+        output.textContent = data.count;
+        detail.textContent = `dont ${data.confirmed} abonné(s) confirmé(s) à la lettre`;
+      } else {
+        output.textContent = "—";
+        detail.textContent = data.error || "";
+      }
+    } catch (error) {
+      detail.textContent = "Décompte indisponible.";
+    }
+  };
+  form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(refresh, 300); });
+  form.addEventListener("change", () => { clearTimeout(timer); timer = setTimeout(refresh, 100); });
+  refresh();
+})();

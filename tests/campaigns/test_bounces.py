@@ -1,0 +1,88 @@
+"""Bounce ingest on real bounce messages of several mail servers (flufl.bounce's public test data)."""
+
+from __future__ import annotations
+
+import mailbox
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from crm.bounces.ingest import ingest_maildir
+from crm.bounces.models import Bounce
+from crm.consent.models import Suppression
+from crm.consent.services import email_hash, is_suppressed
+from crm.extensions import db
+from crm.mail.claims import queue_delivery
+from crm.mail.models import Delivery
+from tests.campaigns.factories import subscriber
+
+SAMPLES = Path(__file__).parent / "bounces"
+PERMANENT = {"userx@example.com", "userx@its.example.nl", "xxxxx@local.ie", "userx@mail1.example.com",
+             "userx@example.de"}  # dsn_01, yahoo_01, microsoft_01 (same address), exim, postfix x2, qmail
+TEMPORARY = {"userx@example.cz", "userx@example.fi", "userx@example.za"}  # dsn_05, dsn_17, simple_03 (warning)
+
+
+def _maildir(path: Path, names: list[str], replace: dict[str, str] | None = None) -> str:
+    box = mailbox.Maildir(str(path), create=True)
+    for name in names:
+        raw = (SAMPLES / name).read_bytes()
+        for old, new in (replace or {}).items():
+            raw = raw.replace(old.encode(), new.encode())
+        box.add(raw)
+    return str(path)
+
+
+def test_ingest_suppresses_exactly_the_permanent_failures(app: Flask, tmp_path: Path) -> None:
+    path = _maildir(tmp_path / "bounces", sorted(p.name for p in SAMPLES.glob("*.txt")))
+    report = ingest_maildir(path)
+    assert report.messages == 11 and report.not_bounces == 1  # groupwise_03 is not a bounce
+    suppressed = set(db.session.scalars(sa.select(Suppression.email_hash)))
+    assert suppressed == {email_hash(address) for address in PERMANENT}
+    for address in TEMPORARY:
+        assert not is_suppressed(address)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Bounce).where(
+            Bounce.email_hash == email_hash(address), Bounce.permanent.is_(False))) == 1
+    assert set(report.suppressed) == PERMANENT and set(report.scored) == TEMPORARY
+
+    again = ingest_maildir(path)  # messages are marked seen: nothing is counted twice
+    assert again.messages == 0
+
+
+def test_repeated_temporary_failures_suppress_after_the_threshold(app: Flask, tmp_path: Path) -> None:
+    app.config["SOFT_BOUNCE_THRESHOLD"] = 3
+    ingest_maildir(_maildir(tmp_path / "one", ["dsn_05.txt", "dsn_05.txt"]))
+    assert not is_suppressed("userx@example.cz")
+    ingest_maildir(_maildir(tmp_path / "two", ["dsn_05.txt"]))
+    assert is_suppressed("userx@example.cz")
+    assert db.session.scalar(sa.select(Suppression.reason)) == "hard_bounce"
+
+
+def test_verp_address_ties_the_bounce_to_its_delivery(app: Flask, tmp_path: Path) -> None:
+    app.config["BOUNCE_ADDRESS"] = "retours@example.org"
+    contact = subscriber("userx@example.com", "Ugo", "Exemple")
+    queue_delivery("campaign", "test:1", contact_id=contact.id)
+    delivery = db.session.scalar(sa.select(Delivery))
+    delivery.status = "sent"
+    db.session.commit()
+    verp = f"\nDelivered-To: retours+{delivery.id}@example.org\nX-Was-To: "
+    path = _maildir(tmp_path / "verp", ["dsn_01.txt"], replace={"\nTo: ": verp})
+    ingest_maildir(path)
+    db.session.expire_all()
+    assert db.session.get(Delivery, delivery.id).status == "bounced"
+    assert db.session.scalar(sa.select(Bounce.delivery_id)) == delivery.id
+    assert is_suppressed("userx@example.com")
+
+
+def test_cli_reads_a_maildir_and_says_what_it_did(app: Flask, runner: Any, tmp_path: Path) -> None:
+    path = _maildir(tmp_path / "cli", ["postfix_01.txt", "simple_03.txt"])
+    result = runner.invoke(args=["bounces", "ingest", "--maildir", path])
+    assert result.exit_code == 0, result.output
+    assert "2 message(s) lu(s)" in result.output and "1 adresse(s) exclue(s)" in result.output
+    assert is_suppressed("xxxxx@local.ie")
+
+
+def test_cli_without_a_mailbox_is_refused_in_french(app: Flask, runner: Any) -> None:
+    result = runner.invoke(args=["bounces", "ingest"])
+    assert result.exit_code != 0 and "Aucune boîte de retours configurée" in result.output

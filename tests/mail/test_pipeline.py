@@ -1,0 +1,148 @@
+"""The generic sending pipeline: any kind of delivery, queueing once, claims, leases, throttle, outcomes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask_mail import Message
+
+from crm.consent.models import SuppressionReason
+from crm.consent.services import suppress
+from crm.db import utcnow
+from crm.extensions import db
+from crm.mail import claims, pipeline
+from crm.mail.mime import encoded_words
+from crm.mail.models import Delivery
+from crm.mail.plaintext import html_to_text
+from crm.mail.rendering import compose
+from crm.mail.throttle import Throttle
+from tests.campaigns.factories import subscriber
+from tests.smtp_sink import SmtpSink
+
+
+@pytest.fixture
+def notice_kind() -> Any:
+    """A kind of mail of a feature's own, as the events package registers its invitations."""
+    def render(delivery: Delivery) -> Message | None:
+        if delivery.source_id == 0:
+            return None
+        return compose(delivery.contact.email, f"Avis n°{delivery.source_id}", "Texte é", "<p>HTML é</p>")
+
+    pipeline.register_renderer("test_notice", render)
+    yield "test_notice"
+    pipeline._KINDS.pop("test_notice", None)
+
+
+def _status(dedupe_key: str) -> str:
+    return db.session.scalar(sa.select(Delivery.status).where(Delivery.dedupe_key == dedupe_key))
+
+
+def test_a_registered_kind_is_sent_once(smtp_app: Flask, smtp_sink: SmtpSink, notice_kind: str) -> None:
+    contact = subscriber("x@example.org", "X", "Y", status="none", topics=())
+    assert claims.queue_delivery(notice_kind, "notice:1", contact_id=contact.id, source_id=1)
+    assert not claims.queue_delivery(notice_kind, "notice:1", contact_id=contact.id, source_id=1)  # same key
+    claims.queue_delivery(notice_kind, "notice:0", contact_id=contact.id, source_id=0)  # renders to nothing
+    claims.queue_delivery(notice_kind, "notice:later", contact_id=contact.id, source_id=2,
+                          send_after=utcnow() + timedelta(days=1))
+    claims.queue_delivery("unknown_kind", "x:1", contact_id=contact.id)
+    db.session.commit()
+    report = pipeline.send_due()
+    db.session.expire_all()
+    assert report.sent == 1 and smtp_sink.recipients() == ["x@example.org"]
+    assert smtp_sink.messages()[0]["Subject"] == "Avis n°1"
+    assert _status("notice:1") == "sent" and _status("notice:0") == "skipped"
+    assert _status("notice:later") == "queued" and _status("x:1") == "failed"
+    assert pipeline.send_due().sent == 0
+
+
+def test_unsubscribe_stops_only_kinds_that_honour_it(smtp_app: Flask, smtp_sink: SmtpSink,
+                                                      notice_kind: str) -> None:
+    left = subscriber("left@example.org", "L", "L")
+    bounced = subscriber("bounced@example.org", "B", "B")
+    suppress("left@example.org", SuppressionReason.UNSUBSCRIBE)
+    suppress("bounced@example.org", SuppressionReason.HARD_BOUNCE)
+    claims.queue_delivery(notice_kind, "n:left", contact_id=left.id, source_id=1)
+    claims.queue_delivery(notice_kind, "n:bounced", contact_id=bounced.id, source_id=1)
+    db.session.commit()
+    pipeline.send_due()
+    db.session.expire_all()
+    assert smtp_sink.recipients() == ["left@example.org"]  # a transactional kind still reaches an unsubscriber
+    assert _status("n:bounced") == "skipped"
+
+
+def test_claims_are_disjoint_and_stale_ones_are_taken_back(app: Flask, notice_kind: str) -> None:
+    contact = subscriber("x@example.org", "X", "Y")
+    for i in range(5):
+        claims.queue_delivery(notice_kind, f"n:{i}", contact_id=contact.id, source_id=i + 1)
+    db.session.commit()
+    now = utcnow()
+    first, second = claims.claim_batch(3, now), claims.claim_batch(3, now)
+    assert first and second and claims.claim_batch(3, now) is None
+    owners = dict(db.session.execute(sa.select(Delivery.claim_token, sa.func.count())
+                                     .group_by(Delivery.claim_token)).all())
+    assert owners == {first: 3, second: 2}
+    taken_id = db.session.scalar(sa.select(Delivery.id).where(Delivery.claim_token == first).limit(1))
+    assert claims.take_back_stale_claims(600) == 0
+    assert claims.take_back_stale_claims(600, now=now + timedelta(seconds=601)) == 5
+    db.session.commit()
+    # The old owner's late outcome no longer applies: the rows were taken back.
+    claims.record_outcomes([{"id": taken_id, "token": first, "status": "sent", "tried": 1, "next": now, "error": None,
+                             "message_id": "<x>", "sent_at": now}])
+    db.session.commit()
+    assert db.session.get(Delivery, taken_id).status == "queued"
+
+
+def test_hourly_limit_stops_the_pass(smtp_app: Flask, smtp_sink: SmtpSink, notice_kind: str) -> None:
+    smtp_app.config.update(SEND_RATE_PER_HOUR=3, SEND_BATCH_SIZE=2)
+    contact = subscriber("x@example.org", "X", "Y")
+    for i in range(5):
+        claims.queue_delivery(notice_kind, f"n:{i}", contact_id=contact.id, source_id=i + 1)
+    db.session.commit()
+    report = pipeline.send_due()
+    assert report.sent == 3 and report.stopped == "limite horaire atteinte"
+    assert pipeline.send_due().sent == 0  # the last hour already holds 3
+
+
+def test_throttle_spaces_messages_and_counts_down_the_hour() -> None:
+    clock = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    throttle = Throttle(4, 10, sent_last_hour=lambda: 7, clock=lambda: clock[0], sleep=sleep)
+    for _ in range(3):
+        throttle.wait()
+    assert slept == [0.25, 0.25]
+    assert throttle.hourly_allowance() == 3
+    throttle.sent()
+    assert throttle.hourly_allowance() == 2
+    assert Throttle(0, 0, sent_last_hour=lambda: 10**6).hourly_allowance() is None
+
+
+def test_bulk_messages_keep_smtp_line_rules(app: Flask) -> None:
+    from email import message_from_bytes, policy
+
+    from crm.mail.mime import for_bulk
+
+    long_line = "é" * 2000
+    message = for_bulk(compose("x@example.org", "Sujet accentué " * 10, long_line, f"<p>{long_line}</p>",
+                               extra_headers={"List-Unsubscribe": "<https://example.org/u>"}))
+    raw = message.as_bytes()
+    assert b"\n" not in raw.replace(b"\r\n", b"") and max(len(line) for line in raw.split(b"\r\n")) <= 998
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Subject"] == ("Sujet accentué " * 10).strip() or parsed["Subject"] == "Sujet accentué " * 10
+    assert parsed.get_body(("plain",)).get_content().rstrip("\n") == long_line
+    assert parsed.get_body(("html",)).get_content() == f"<p>{long_line}</p>"
+    assert encoded_words("a") == "=?utf-8?b?YQ==?="
+
+
+def test_html_to_text() -> None:
+    text = html_to_text('<h2>Titre</h2><p>Un <a href="https://example.org/x">lien</a>.</p><ul><li>un</li>'
+                        "<li>deux</li></ul><p>fin<br>ligne</p>")
+    assert text == "Titre\n\nUn lien <https://example.org/x>.\n\n- un\n- deux\n\nfin\nligne\n"
