@@ -17,10 +17,10 @@ from crm.consent.models import ConsentAction, ConsentRecord, Topic
 from crm.db import utcnow
 from crm.extensions import db
 from crm.mail.models import Delivery, DeliveryStatus
-from crm.partners.services import PartnerValidationError
+from crm.errors import ValidationError
 from crm.segments.models import Segment
 
-CampaignError = PartnerValidationError  # field -> French message; nothing written when raised
+CampaignError = ValidationError  # field -> French message; nothing written when raised
 
 
 @dataclass

@@ -8,8 +8,8 @@ from typing import Any
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from crm.forms import lazy_gettext as _l
+from crm.forms import show_errors
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from crm.campaigns import admin_bp as bp
 from crm.campaigns import audience, content, services
@@ -28,16 +28,6 @@ def _get(campaign_id: int) -> Campaign:
     return campaign
 
 
-def _apply_errors(form: FlaskForm | None, exc: CampaignError) -> None:
-    db.session.rollback()
-    for name, message in exc.errors.items():
-        field = getattr(form, name, None) if form is not None else None
-        if field is not None:
-            field.errors = [*field.errors, message]
-        else:
-            flash(message, "error")
-
-
 @bp.route("/")
 def index() -> str:
     return render_template("campaigns/index.html", campaigns=services.list_campaigns())
@@ -51,7 +41,7 @@ def _edit(campaign: Campaign | None) -> Any:
         try:
             saved = services.save_campaign(form.to_input(), campaign, author_id=current_user.id)
         except CampaignError as exc:
-            _apply_errors(form, exc)
+            show_errors(form, exc, summary=False)
         else:
             db.session.commit()
             flash(_("Lettre enregistrée."), "success")
@@ -129,7 +119,7 @@ def schedule(campaign_id: int) -> Any:
         try:
             services.schedule(campaign, services.paris_to_utc(form.send_date.data, form.send_time.data))
         except CampaignError as exc:
-            _apply_errors(form, exc)
+            show_errors(form, exc, summary=False)
         else:
             db.session.commit()
             flash(_("Lettre programmée."), "success")
@@ -158,7 +148,7 @@ def change_state(campaign_id: int, action: str) -> Any:
     try:
         change(campaign)
     except CampaignError as exc:
-        _apply_errors(None, exc)
+        show_errors(None, exc, summary=False)
         return redirect(url_for("campaigns.admin.show", campaign_id=campaign.id))
     db.session.commit()
     flash(str(message), "success")

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from crm.db import utcnow
+from crm.errors import ValidationError
 from crm.events import mailing, reminders
 from crm.events.models import (
     DEFAULT_REMINDERS,
@@ -32,10 +33,8 @@ PARIS = ZoneInfo("Europe/Paris")
 NEXT_SEMESTER_MONTHS = 6
 
 
-class EventValidationError(Exception):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+class EventValidationError(ValidationError):
+    pass
 
 
 @dataclass

@@ -18,6 +18,7 @@ from crm.events.forms import (
 from crm.events.models import Event, EventKind, Invitation, InvitationStatus
 from crm.events.services import EventValidationError
 from crm.extensions import db
+from crm.forms import flash_errors, show_errors
 
 
 @bp.app_template_filter("event_when")
@@ -28,23 +29,6 @@ def _event_when(event: Event) -> str:
 @bp.app_template_filter("paris_dt")
 def _paris_dt(value: object) -> str:
     return display.long_datetime(value)  # type: ignore[arg-type]
-
-
-def _show_errors(form: EventForm, exc: EventValidationError) -> None:
-    db.session.rollback()
-    for name, message in exc.errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, message]
-        else:
-            flash(message, "error")
-    flash(_("Le formulaire contient des erreurs : rien n'a été enregistré."), "error")
-
-
-def _flash_errors(exc: EventValidationError) -> None:
-    db.session.rollback()
-    for message in exc.errors.values():
-        flash(message, "error")
 
 
 @bp.route("/")
@@ -63,7 +47,7 @@ def create() -> str | WerkzeugResponse:
         try:
             event = services.create_event(form.to_input(keep_default_reminders=True))
         except EventValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             flash(_("Événement créé. Ajoutez maintenant les invités."), "success")
@@ -100,7 +84,7 @@ def edit(event_id: int) -> str | WerkzeugResponse:
         try:
             notified = services.update_event(event, form.to_input(keep_default_reminders=False))
         except EventValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             flash(_("Événement enregistré.") + (" " + _("Les invités recevront la mise à jour pour leur agenda.")
@@ -153,7 +137,7 @@ def invite_segment(event_id: int) -> WerkzeugResponse:
         result = services.invite_contacts(event, audience.segment_contact_ids(int(form.segment.data)),
                                           send=bool(form.send.data))
     except EventValidationError as exc:
-        _flash_errors(exc)
+        flash_errors(exc)
     else:
         db.session.commit()
         _report_invites(result)
@@ -173,7 +157,7 @@ def invite_by_hand(event_id: int) -> WerkzeugResponse:
     try:
         result = services.invite_contacts(event, ids, send=bool(form.send.data))
     except EventValidationError as exc:
-        _flash_errors(exc)
+        flash_errors(exc)
     else:
         db.session.commit()
         _report_invites(result, unknown)
@@ -197,7 +181,7 @@ def resend(event_id: int) -> WerkzeugResponse:
         try:
             count = services.resend_to_unanswered(event)
         except EventValidationError as exc:
-            _flash_errors(exc)
+            flash_errors(exc)
         else:
             db.session.commit()
             flash(_("Relance programmée pour %(count)s invité(s) sans réponse.", count=count), "success")
@@ -251,7 +235,7 @@ def mark(event_id: int, invitation_id: int) -> WerkzeugResponse | Response | tup
         if wants_json:
             db.session.rollback()
             return jsonify(error=next(iter(exc.errors.values()))), 409
-        _flash_errors(exc)
+        flash_errors(exc)
         return redirect(url_for("events.door", event_id=event_id))
     db.session.commit()
     if wants_json:

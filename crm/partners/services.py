@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from crm.audit import services as audit
 from crm.db import utcnow
+from crm.errors import ValidationError
 from crm.extensions import db
 from crm.partners import taxonomy
 from crm.partners.models import (
@@ -34,12 +35,8 @@ from crm.partners.normalize import (
 from crm.partners.territory import InvalidPostalCode, locate
 
 
-class PartnerValidationError(ValueError):
+class PartnerValidationError(ValidationError):
     """Field -> French message; nothing has been written when it is raised."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 @dataclass

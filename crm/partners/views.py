@@ -7,10 +7,10 @@ from typing import Any
 from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from crm.extensions import db
+from crm.forms import flash_errors, show_errors
 from crm.partners import bp, export, queries, services, timeline
 from crm.partners.forms import (
     AmbassadorForm,
@@ -25,23 +25,6 @@ from crm.partners.forms import (
 from crm.partners.models import ClubMembership, Contact, Note, Organisation
 from crm.partners.queries import PartnerFilters
 from crm.partners.services import PartnerValidationError
-
-
-def _show_errors(form: FlaskForm, exc: PartnerValidationError) -> None:
-    db.session.rollback()
-    for name, message in exc.errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, message]
-        else:
-            flash(message, "error")
-    flash(_("Le formulaire contient des erreurs : rien n'a été enregistré."), "error")
-
-
-def _flash_errors(exc: PartnerValidationError) -> None:
-    db.session.rollback()
-    for message in exc.errors.values():
-        flash(message, "error")
 
 
 def _page_number() -> int:
@@ -80,7 +63,7 @@ def organisation_create() -> str | WerkzeugResponse:
         try:
             organisation = services.save_organisation(form.to_input())
         except PartnerValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             flash(_("Structure créée."), "success")
@@ -108,7 +91,7 @@ def organisation_edit(organisation_id: int) -> str | WerkzeugResponse:
         try:
             services.save_organisation(form.to_input(), organisation)
         except PartnerValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             flash(_("Structure enregistrée."), "success")
@@ -134,7 +117,7 @@ def club_join(organisation_id: int) -> WerkzeugResponse:
         try:
             services.join_club(organisation, form.joined_on.data)
         except PartnerValidationError as exc:
-            _flash_errors(exc)
+            flash_errors(exc)
         else:
             db.session.commit()
             flash(_("Adhésion au Club des Industriels enregistrée."), "success")
@@ -151,7 +134,7 @@ def club_leave(membership_id: int) -> WerkzeugResponse:
         try:
             services.leave_club(membership, form.left_on.data)
         except PartnerValidationError as exc:
-            _flash_errors(exc)
+            flash_errors(exc)
         else:
             db.session.commit()
             flash(_("Sortie du Club enregistrée."), "success")
@@ -190,7 +173,7 @@ def contact_create() -> str | WerkzeugResponse:
         try:
             contact = services.save_contact(form.to_input())
         except PartnerValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             flash(_("Contact créé."), "success")
@@ -218,7 +201,7 @@ def contact_edit(contact_id: int) -> str | WerkzeugResponse:
         try:
             services.save_contact(form.to_input(), contact)
         except PartnerValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             flash(_("Contact enregistré."), "success")
@@ -268,7 +251,7 @@ def note_add(subject: str, subject_id: int) -> WerkzeugResponse:
         try:
             services.add_note(form.body.data or "", form.kind.data, author_id=current_user.id, **owner)
         except PartnerValidationError as exc:
-            _flash_errors(exc)
+            flash_errors(exc)
         else:
             db.session.commit()
             flash(_("Note ajoutée."), "success")

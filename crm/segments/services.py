@@ -19,7 +19,7 @@ from crm.consent.models import OptInStatus, Subscription, Topic, contact_topics
 from crm.extensions import db
 from crm.partners.models import AMBASSADOR_LABELS, AmbassadorStatus, Axis, Contact, OrganisationKind, Sector
 from crm.partners.queries import PartnerFilters, contact_conditions
-from crm.partners.services import PartnerValidationError
+from crm.errors import ValidationError
 from crm.partners.territory import REGIONS, department_label
 from crm.segments.models import Segment
 
@@ -80,7 +80,7 @@ def validate(criteria: SegmentCriteria) -> None:
     if len(days) == 2 and days["signed_up_from"] > days["signed_up_to"]:
         errors["signed_up_to"] = "La date de fin précède la date de début."
     if errors:
-        raise PartnerValidationError(errors)
+        raise ValidationError(errors)
 
 
 def _start_of_day(day: str) -> datetime:
@@ -171,10 +171,10 @@ def save_segment(name: str, description: str, criteria: SegmentCriteria, segment
             errors["name"] = "Un segment porte déjà ce nom."
     try:
         validate(criteria)
-    except PartnerValidationError as exc:
+    except ValidationError as exc:
         errors.update(exc.errors)
     if errors:
-        raise PartnerValidationError(errors)
+        raise ValidationError(errors)
     if segment is None:
         segment = Segment()
         db.session.add(segment)
@@ -191,7 +191,7 @@ def delete_segment(segment: Segment) -> None:
 
     using = campaigns_using(segment)
     if using:
-        raise PartnerValidationError({"segment": "Ce segment est utilisé par la lettre « "
+        raise ValidationError({"segment": "Ce segment est utilisé par la lettre « "
                                                  f"{using[0].subject} » qui n'est pas encore envoyée."})
     db.session.delete(segment)
     db.session.flush()

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from crm.extensions import db
-from crm.partners.services import PartnerValidationError
+from crm.errors import ValidationError
 from crm.segments import bp, services
 from crm.segments.forms import SegmentForm
 from crm.segments.models import Segment
@@ -37,7 +37,7 @@ def live_count() -> Response:
     criteria = SegmentCriteria.from_dict(request.args.to_dict())
     try:
         services.validate(criteria)
-    except PartnerValidationError as exc:
+    except ValidationError as exc:
         return jsonify(error=" ".join(exc.errors.values())), 400
     return jsonify(count=services.count(criteria), confirmed=services.count_confirmed(criteria))
 
@@ -48,7 +48,7 @@ def _edit(segment: Segment | None) -> Any:
     if form.validate_on_submit():
         try:
             saved = services.save_segment(form.name.data or "", form.description.data or "", form.criteria(), segment)
-        except PartnerValidationError as exc:
+        except ValidationError as exc:
             db.session.rollback()
             for name, message in exc.errors.items():
                 field = getattr(form, name, None)
@@ -66,7 +66,7 @@ def _edit(segment: Segment | None) -> Any:
     try:
         services.validate(criteria)
         current = services.count(criteria)
-    except PartnerValidationError:
+    except ValidationError:
         current = None
     status = 400 if request.method == "POST" else 200
     return render_template("segments/form.html", form=form, segment=segment, count=current), status
@@ -89,7 +89,7 @@ def delete(segment_id: int) -> Response:
         abort(400)
     try:
         services.delete_segment(segment)
-    except PartnerValidationError as exc:
+    except ValidationError as exc:
         db.session.rollback()
         flash(" ".join(exc.errors.values()), "error")
         return redirect(url_for("segments.index"))

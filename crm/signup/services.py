@@ -11,6 +11,7 @@ from crm.audit import services as audit
 from crm.consent import services as consent
 from crm.consent.models import ConsentAction, OptInStatus
 from crm.db import utcnow
+from crm.errors import ValidationError
 from crm.extensions import db
 from crm.partners import services as partners
 from crm.partners import taxonomy
@@ -26,12 +27,8 @@ from crm.signup.wording import CONSENT_TEXT, CONSENT_VERSION
 REQUEST_TOPICS = {RequestKind.NEWSLETTER.value: "lettre", RequestKind.JOIN.value: "evenements"}
 
 
-class SignupError(ValueError):
+class SignupError(ValidationError):
     """Field -> French message; nothing has been written when it is raised."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 class LinkAlreadyUsed(ValueError):
