@@ -106,7 +106,8 @@ def generic_dump(contact_id: int) -> dict[str, list[dict[str, Any]]]:
     for tbl in db.metadata.sorted_tables:
         for column in tbl.columns:
             if any(fk.column.table.name == "contacts" for fk in column.foreign_keys):
-                rows = db.session.execute(sa.select(tbl).where(column == contact_id)).mappings().all()
+                stmt = sa.select(tbl).where(column == contact_id).order_by(*tbl.primary_key.columns)
+                rows = db.session.execute(stmt).mappings().all()
                 if rows:
                     dump[f"{tbl.name}.{column.name}"] = [as_json(dict(r)) for r in rows]
     return dump
