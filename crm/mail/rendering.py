@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import email.charset
+import email.utils
+import socket
+from email.mime.text import MIMEText
 from functools import lru_cache
 from typing import Any
 
 import css_inline
+import flask_mail
 from flask import current_app, render_template
-import email.charset
-from email.mime.text import MIMEText
-
 from flask_mail import Message as FlaskMailMessage
 from jinja2 import TemplateNotFound
 
 from crm.mail.headers import clean_header, clean_headers
 
+
+@lru_cache(maxsize=1)
+def _host_domain() -> str:
+    return socket.getfqdn()
+
+
+def _make_msgid(idstring: str | None = None, domain: str | None = None) -> str:
+    return email.utils.make_msgid(idstring, domain or _host_domain())
+
+
+# Flask-Mail gives every Message a default id from make_msgid(), which asks the resolver for this host's name
+# each time (a reverse DNS lookup per message: a quarter of a newsletter's sending time). Resolve it once.
+flask_mail.make_msgid = _make_msgid
 
 _QUOTED_PRINTABLE_UTF8 = email.charset.Charset("utf-8")
 _QUOTED_PRINTABLE_UTF8.body_encoding = email.charset.QP
