@@ -6,6 +6,8 @@ stays linear in the size of the base.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from collections import defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -64,13 +66,7 @@ def contact_duplicates(limit: int = 500) -> list[DuplicatePair]:
         people.append(_Item(row.id, f"{name} <{row.email}>", f"{row.first_name_key} {row.last_name_key}".strip(),
                             row.commune_key or "", _email_key(row.email), row.siret or ""))
     found: dict[tuple[int, int], DuplicatePair] = {}
-    by_email: dict[str, list[_Item]] = defaultdict(list)
-    for person in people:
-        if person.email:
-            by_email[person.email].append(person)
-    for group in by_email.values():
-        for other in group[1:]:
-            _add(found, "contact", group[0], other, "même adresse e-mail")
+    _pair_sharing(people, lambda person: person.email, found, "contact", "même adresse e-mail")
     _close_names(people, found, "contact", "noms proches dans la même commune")
     by_name: dict[str, list[_Item]] = defaultdict(list)
     for person in people:
@@ -85,19 +81,25 @@ def contact_duplicates(limit: int = 500) -> list[DuplicatePair]:
     return sorted(found.values(), key=lambda p: (p.first_label.lower(), p.second_id))[:limit]
 
 
+def _pair_sharing(items: list[_Item], key: Callable[[_Item], str], found: dict[tuple[int, int], DuplicatePair],
+                  kind: str, reason: str) -> None:
+    """Pairs the first item of each group sharing a non-empty key with every other one of the group."""
+    groups: dict[str, list[_Item]] = defaultdict(list)
+    for item in items:
+        if key(item):
+            groups[key(item)].append(item)
+    for group in groups.values():
+        for other in group[1:]:
+            _add(found, kind, group[0], other, reason)
+
+
 def organisation_duplicates(limit: int = 500) -> list[DuplicatePair]:
     stmt = sa.select(Organisation.id, Organisation.name, Organisation.name_key, Organisation.commune,
                      Organisation.commune_key, Organisation.siret)
     items = [_Item(row.id, f"{row.name} ({row.commune or 'commune inconnue'})", row.name_key, row.commune_key,
                    "", row.siret or "") for row in db.session.execute(stmt)]
     found: dict[tuple[int, int], DuplicatePair] = {}
-    by_siret: dict[str, list[_Item]] = defaultdict(list)
-    for item in items:
-        if item.siret:
-            by_siret[item.siret].append(item)
-    for group in by_siret.values():
-        for other in group[1:]:
-            _add(found, "organisation", group[0], other, "même SIRET")
+    _pair_sharing(items, lambda item: item.siret, found, "organisation", "même SIRET")
     _close_names(items, found, "organisation", "noms proches dans la même commune")
     return sorted(found.values(), key=lambda p: (p.first_label.lower(), p.second_id))[:limit]
 

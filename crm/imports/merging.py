@@ -131,18 +131,26 @@ def _snapshot(table: sa.Table, row_id: int) -> dict[str, Any]:
     return jsonable(dict(row))
 
 
+def _move_everything(table: sa.Table, entity_type: str, keep_id: int, drop_id: int) -> tuple[dict[str, Any],
+                                                                                              MergeReport]:
+    """Moves every row that points at the dropped record, and its history, to the kept one.
+    Returns the dropped record as it was, and the report of what moved."""
+    db.session.flush()
+    before = _snapshot(table, drop_id)
+    report = MergeReport(keep_id, drop_id)
+    for ref in references_to(table.name):
+        _move(ref, keep_id, drop_id, report)
+    _move_audit(entity_type, keep_id, drop_id, report)
+    return before, report
+
+
 def merge_contacts(keep: Contact, drop: Contact, user_id: int | None = None) -> MergeReport:
     if keep.id == drop.id:
         raise MergeError("Choisissez deux contacts différents.")
     if not keep.email or not drop.email:
         raise MergeError("Un contact effacé (RGPD) ne peut pas être fusionné.")
-    db.session.flush()
     keep_id, drop_id = keep.id, drop.id
-    before = _snapshot(Contact.__table__, drop_id)
-    report = MergeReport(keep_id, drop_id)
-    for ref in references_to("contacts"):
-        _move(ref, keep_id, drop_id, report)
-    _move_audit("contact", keep_id, drop_id, report)
+    before, report = _move_everything(Contact.__table__, "contact", keep_id, drop_id)
     filled = {}
     for name in CONTACT_FILLABLE:
         if _empty(getattr(keep, name)) and not _empty(before[name]):
@@ -164,16 +172,10 @@ def merge_contacts(keep: Contact, drop: Contact, user_id: int | None = None) -> 
 def merge_organisations(keep: Organisation, drop: Organisation, user_id: int | None = None) -> MergeReport:
     if keep.id == drop.id:
         raise MergeError("Choisissez deux structures différentes.")
-    db.session.flush()
     keep_id, drop_id = keep.id, drop.id
-    before = _snapshot(Organisation.__table__, drop_id)
-    report = MergeReport(keep_id, drop_id)
-    for ref in references_to("organisations"):
-        _move(ref, keep_id, drop_id, report)
-    _move_audit("organisation", keep_id, drop_id, report)
-    filled = {name: before[name] for name in ORGANISATION_FILLABLE
+    before, report = _move_everything(Organisation.__table__, "organisation", keep_id, drop_id)
+    filled = {name: getattr(drop, name) for name in ORGANISATION_FILLABLE
               if _empty(getattr(keep, name)) and not _empty(before[name])}
-    filled = {name: getattr(drop, name) for name in filled}
     siret = drop.siret if not keep.siret and drop.siret else None
     db.session.execute(sa.delete(Organisation.__table__).where(Organisation.__table__.c.id == drop_id))
     db.session.expunge(drop)
