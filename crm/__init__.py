@@ -11,6 +11,7 @@ from dotenv import load_dotenv
 from flask import Flask, redirect, url_for
 
 from crm.config import check_production_config, load_config
+from crm.db import tune_sqlite
 from crm import extensions as ext
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     ext.db.init_app(app)
+    with app.app_context():
+        tune_sqlite(ext.db.engine)
     ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
     ext.mail.init_app(app)
     ext.csrf.init_app(app)

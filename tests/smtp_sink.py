@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -27,6 +28,13 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        with self.sink.lock:
+            self.sink.sessions += 1
+        session.host_name = hostname
+        return responses
+
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         reply = self.sink.rcpt_replies.get(address.lower())
         if reply:
@@ -39,6 +47,9 @@ class _Handler:
             return self.sink.data_reply
         with self.sink.lock:
             self.sink.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+            count = len(self.sink.received)
+        if self.sink.on_message is not None:
+            self.sink.on_message(count)  # before the reply: the sender is still waiting for this message
         return "250 Message accepted"
 
 
@@ -51,6 +62,9 @@ class SmtpSink:
         self.received: list[Received] = []
         self.rcpt_replies: dict[str, str] = {}
         self.data_reply: str | None = None
+        self.sessions = 0  # SMTP sessions opened (EHLO received)
+        # Called with the number received so far, in the sink's thread, before it answers the DATA.
+        self.on_message: Callable[[int], None] | None = None
         self.lock = threading.Lock()
         self._controller = Controller(_Handler(self), hostname=self.host, port=self.port)
 

@@ -10,7 +10,9 @@ unusual (attachments, Cc, Bcc, Reply-To, non-ASCII addresses) goes through Flask
 from __future__ import annotations
 
 import binascii
+import re
 import uuid
+from functools import lru_cache
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
 
@@ -26,17 +28,21 @@ def _ascii(value: str) -> bool:
     return value.isascii()
 
 
+WORD_OCTETS = 45  # 45 octets -> 60 base64 characters: "=?utf-8?b?" + 60 + "?=" = 72, under 75
+
+
 def encoded_words(value: str) -> str:
     """RFC 2047 base64 encoded-words of at most 75 characters, one per folded line, never splitting a character."""
-    words, chunk = [], b""
-    for char in value:
-        encoded = char.encode("utf-8")
-        if len(chunk) + len(encoded) > 45:
-            words.append(chunk)
-            chunk = b""
-        chunk += encoded
-    words.append(chunk)
-    return (CRLF + " ").join(f"=?utf-8?b?{binascii.b2a_base64(word, newline=False).decode()}?=" for word in words)
+    data = value.encode("utf-8")
+    words, start = [], 0
+    while start < len(data):
+        end = min(start + WORD_OCTETS, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # a continuation octet: cut before its character
+            end -= 1
+        words.append(data[start:end])
+        start = end
+    return (CRLF + " ").join(f"=?utf-8?b?{binascii.b2a_base64(word, newline=False).decode()}?="
+                             for word in words or [b""])
 
 
 def _header(name: str, value: str) -> str:
@@ -49,7 +55,18 @@ def _header(name: str, value: str) -> str:
     return f"{name}: {encoded_words(value)}"
 
 
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+
+
 def _address(value: str) -> str:
+    if _PLAIN_ADDRESS.fullmatch(value):  # a bare address (every newsletter recipient): nothing to parse
+        return value
+    return _named_address(value)
+
+
+@lru_cache(maxsize=64)
+def _named_address(value: str) -> str:
+    """"Name <address>" (the sender, the same for a whole campaign): parsed once."""
     name, address = parseaddr(value)
     if not address.isascii():
         raise ValueError("non-ASCII address")

@@ -2,9 +2,9 @@
 
 Features queue ``Delivery`` rows (``queue_delivery``, ``queue_from_select``) and register a renderer for their
 kind (``register_renderer``). The scheduler calls ``send_due``: it claims due rows in batches under a lease,
-renders each for its recipient (while the previous message is on the wire, in one I/O thread), sends them over
-one persistent SMTP connection, and commits each batch's statuses, so a crash repeats at most one batch
-(``SEND_BATCH_SIZE``, default 50).
+renders each for its recipient while the previous message is on the wire (the SMTP connection is held by a child
+process, ``crm.mail.smtp_process``, so both really run at once), sends them over that one persistent connection,
+and commits each batch's statuses, so a crash repeats at most one batch (``SEND_BATCH_SIZE``, default 50).
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import logging
 import smtplib
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import make_msgid, parseaddr
@@ -23,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_mail import Connection, Message, email_dispatched
+from flask_mail import Message
 from sqlalchemy.orm import joinedload
 
 from crm.consent.models import Suppression, SuppressionReason
@@ -35,7 +34,7 @@ from crm.mail.claims import queue_delivery, queue_from_select, register_claim_fi
 from crm.mail.mime import for_bulk
 from crm.mail.models import Delivery, DeliveryStatus
 from crm.mail.throttle import Throttle
-from crm.mail.transport import Transport, open_transport
+from crm.mail.transport import Wire, open_wire
 
 __all__ = ["Renderer", "SendReport", "queue_delivery", "queue_from_select", "register_claim_filter",
            "register_renderer", "send_due", "take_back_stale_claims"]
@@ -56,6 +55,9 @@ _KINDS: dict[str, _Kind] = {}
 ALWAYS_BLOCKING = (SuppressionReason.HARD_BOUNCE.value, SuppressionReason.COMPLAINT.value,
                    SuppressionReason.ERASURE.value, SuppressionReason.MANUAL.value)
 MAX_CONSECUTIVE_DEFERRALS = 10
+# Messages handed to the wire before the oldest is answered: with two, the SMTP child always has the next one
+# while this process renders the one after.
+WIRE_DEPTH = 2
 MAX_BACKOFF = timedelta(hours=12)
 _process_lock = threading.Lock()  # one sender per process; other processes are kept apart by the claims
 
@@ -123,35 +125,13 @@ def _blocked_hashes(rows: list[Delivery]) -> dict[str, str]:
     return {digest: reason for digest, reason in found}
 
 
-def _wire_send(transport: Transport, message: Message, envelope_from: str | None) -> None:
-    """On an SMTP connection, plain ASCII addresses and a message already serialised go straight to smtplib
-    (Flask-Mail's send re-encodes both addresses and the message); anything else through the transport."""
-    host = getattr(transport, "host", None)
-    recipient = message.recipients[0] if len(message.recipients) == 1 else None
-    sender = envelope_from or parseaddr(message.sender if isinstance(message.sender, str) else "")[1]
-    data = getattr(message, "serialised", None)
-    if (isinstance(transport, Connection) and host is not None and isinstance(recipient, str) and data
-            and recipient.isascii() and sender and sender.isascii()):
-        host.sendmail(sender, [recipient], data)
-        email_dispatched.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
-        transport.num_emails += 1
-        if transport.num_emails == transport.mail.max_emails:  # MAIL_MAX_EMAILS: the relay wants a new session
-            transport.num_emails = 0
-            host.quit()
-            transport.host = transport.configure_host()
-        return
-    transport.send(message, envelope_from=envelope_from)
-
-
 class _Batch:
-    """Sends one claimed batch and collects the outcome of each row."""
+    """One claimed batch: its rows, and the outcome of each, written together once all are known."""
 
-    def __init__(self, token: str, transport: Transport, wire: ThreadPoolExecutor, throttle: Throttle,
-                 report: SendReport) -> None:
-        self.token, self.transport, self.wire, self.throttle, self.report = token, transport, wire, throttle, report
+    def __init__(self, token: str, rows: list[Delivery]) -> None:
+        self.token, self.rows = token, rows
         self.outcomes: list[dict[str, Any]] = []
-        self.domain = _message_domain()
-        self.max_attempts = current_app.config["SEND_MAX_ATTEMPTS"]
+        self.submitted = False  # every message of the batch has been handed to the wire
 
     def outcome(self, delivery: Delivery, status: DeliveryStatus, *, tried: int = 0, error: str | None = None,
                 next_at: datetime | None = None, message_id: str | None = None,
@@ -160,57 +140,95 @@ class _Batch:
                               "next": next_at or delivery.next_attempt_at, "error": error[:500] if error else None,
                               "message_id": message_id, "sent_at": sent_at})
 
-    def run(self, rows: list[Delivery]) -> None:
-        """Renders message i+1 while message i is on the wire (one I/O thread): the relay's round trips
-        overlap with this process's work. Outcomes are settled in order."""
-        blocked = _blocked_hashes(rows)
-        self.consecutive_deferrals = 0
-        in_flight: tuple[int, Delivery, Message, Future[None]] | None = None
-        try:
-            for index, delivery in enumerate(rows):
-                message = self.prepare(delivery, blocked)
-                if message is None:
-                    continue
-                if in_flight is not None:
-                    self.settle(*in_flight)
-                    in_flight = None
-                self.throttle.wait()
-                future = self.wire.submit(copy_context().run, _wire_send, self.transport, message,
-                                          _envelope_from(delivery))
-                in_flight = (index, delivery, message, future)
-            if in_flight is not None:
-                self.settle(*in_flight)
-        except BaseException as exc:
-            if in_flight is not None:
-                in_flight[3].exception()  # never leave the connection in use by the wire thread
-            if isinstance(exc, _StopPass):
-                settled = {outcome["id"] for outcome in self.outcomes}
-                first = in_flight[0] if in_flight is not None else 0
-                claims.release(self.token, [row.id for row in rows[first:] if row.id not in settled], error=str(exc))
-            raise
+    def unsettled_ids(self) -> list[int]:
+        settled = {outcome["id"] for outcome in self.outcomes}
+        return [row.id for row in self.rows if row.id not in settled]
 
-    def prepare(self, delivery: Delivery, blocked: dict[str, str]) -> Message | None:
+    def write(self) -> None:
+        claims.record_outcomes(self.outcomes)
+        db.session.commit()
+
+
+class _Pass:
+    """One sending pass: the messages of batch after batch in one stream to the wire. The next message is
+    rendered while earlier ones (up to WIRE_DEPTH) are on the wire, and a batch's last messages are still there
+    while the next batch is claimed, loaded and its first message rendered, so the relay's round trips overlap
+    with this process's work. Outcomes are settled in order; a batch's are written and committed once all of
+    them are known, and before the next batch's first message is handed over."""
+
+    def __init__(self, wire: Wire, throttle: Throttle, report: SendReport) -> None:
+        self.wire, self.throttle, self.report = wire, throttle, report
+        self.in_flight: deque[tuple[_Batch, Delivery, Message]] = deque()
+        self.unwritten: deque[_Batch] = deque()
+        self.consecutive_deferrals = 0
+        self.domain = _message_domain()
+        self.max_attempts = current_app.config["SEND_MAX_ATTEMPTS"]
+
+    def send(self, batch: _Batch) -> None:
+        self.unwritten.append(batch)
+        blocked = _blocked_hashes(batch.rows)
+        for delivery in batch.rows:
+            message = self.prepare(batch, delivery, blocked)
+            if message is None:
+                continue
+            # The previous batch is settled and committed before this one's first message leaves: a crash
+            # repeats at most one batch.
+            while self.in_flight and self.in_flight[0][0] is not batch:
+                self.settle_oldest()
+            if len(self.in_flight) >= WIRE_DEPTH:
+                self.settle_oldest()
+            self.throttle.wait()
+            self.wire.submit(message, _envelope_from(delivery))
+            self.in_flight.append((batch, delivery, message))
+        batch.submitted = True
+        self.write_finished()
+
+    def finish(self) -> None:
+        while self.in_flight:
+            self.settle_oldest()
+        self.write_finished()
+
+    def abandon(self, reason: str | None) -> None:
+        """After a failure: with a reason (the relay stopped), the rows not sent go back to the queue; in any
+        case the outcomes known are written (rows left claimed wait for the lease)."""
+        while self.unwritten:
+            batch = self.unwritten.popleft()
+            if reason is not None:
+                claims.release(batch.token, batch.unsettled_ids(), error=reason)
+            batch.write()
+
+    def settle_oldest(self) -> None:
+        self.settle(*self.in_flight[0])
+        self.in_flight.popleft()
+        self.write_finished()
+
+    def write_finished(self) -> None:
+        while (self.unwritten and self.unwritten[0].submitted
+               and not (self.in_flight and self.in_flight[0][0] is self.unwritten[0])):
+            self.unwritten.popleft().write()
+
+    def prepare(self, batch: _Batch, delivery: Delivery, blocked: dict[str, str]) -> Message | None:
         """The message for this delivery, or None once its outcome (skipped, failed) is recorded."""
         kind = _KINDS.get(delivery.kind)
         contact = delivery.contact
         if kind is None:
-            self.outcome(delivery, DeliveryStatus.FAILED, error=f"aucun rendu pour le type « {delivery.kind} »")
+            batch.outcome(delivery, DeliveryStatus.FAILED, error=f"aucun rendu pour le type « {delivery.kind} »")
             self.report.failed += 1
             return None
         reason = blocked.get(email_hash(contact.email)) if contact is not None and contact.email else "erasure"
         if reason and (reason in ALWAYS_BLOCKING or kind.honours_unsubscribe):
-            self.outcome(delivery, DeliveryStatus.SKIPPED, error=f"adresse exclue ({reason})")
+            batch.outcome(delivery, DeliveryStatus.SKIPPED, error=f"adresse exclue ({reason})")
             self.report.skipped += 1
             return None
         try:
             message = kind.render(delivery)
         except Exception as exc:  # a rendering bug must not stop the whole campaign
             log.exception("rendering delivery %s failed", delivery.id)
-            self.outcome(delivery, DeliveryStatus.FAILED, error=f"erreur de rendu : {exc}")
+            batch.outcome(delivery, DeliveryStatus.FAILED, error=f"erreur de rendu : {exc}")
             self.report.failed += 1
             return None
         if message is None:
-            self.outcome(delivery, DeliveryStatus.SKIPPED, error="rien à envoyer")
+            batch.outcome(delivery, DeliveryStatus.SKIPPED, error="rien à envoyer")
             self.report.skipped += 1
             return None
         message.msgId = make_msgid(idstring=f"d{delivery.id}", domain=self.domain)
@@ -219,15 +237,15 @@ class _Batch:
         message.serialised = message.as_bytes()  # type: ignore[attr-defined]  # here, while the wire is busy
         return message
 
-    def settle(self, index: int, delivery: Delivery, message: Message, future: Future[None]) -> None:
+    def settle(self, batch: _Batch, delivery: Delivery, message: Message) -> None:
         """Waits for the relay's answer about one message and records it."""
         try:
-            future.result()
+            self.wire.result()
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
             code, text = _smtp_error(exc) or (0, str(exc))
             if code == 421 or isinstance(exc, smtplib.SMTPSenderRefused):  # about us or the relay, not the person
                 raise _StopPass(f"{code} {text}") from exc
-            deferred = self.refused(delivery, code, text, address_failure=_is_address_failure(exc, text))
+            deferred = self.refused(batch, delivery, code, text, address_failure=_is_address_failure(exc, text))
             self.consecutive_deferrals = self.consecutive_deferrals + 1 if deferred else 0
             if self.consecutive_deferrals >= MAX_CONSECUTIVE_DEFERRALS:
                 raise _StopPass("le relais refuse temporairement tous les messages") from exc
@@ -235,19 +253,19 @@ class _Batch:
         except (smtplib.SMTPException, OSError) as exc:  # connection lost, timeout
             raise _StopPass(f"connexion au relais perdue : {exc}") from exc
         self.consecutive_deferrals = 0
-        self.outcome(delivery, DeliveryStatus.SENT, tried=1, message_id=message.msgId, sent_at=utcnow())
+        batch.outcome(delivery, DeliveryStatus.SENT, tried=1, message_id=message.msgId, sent_at=utcnow())
         self.throttle.sent()
         self.report.sent += 1
 
-    def refused(self, delivery: Delivery, code: int, text: str, *, address_failure: bool) -> bool:
+    def refused(self, batch: _Batch, delivery: Delivery, code: int, text: str, *, address_failure: bool) -> bool:
         error = f"{code} {text}".strip()
         self.report.errors.append(error)
         if 400 <= code < 500 and delivery.attempts + 1 < self.max_attempts:
-            self.outcome(delivery, DeliveryStatus.QUEUED, tried=1, error=error,
+            batch.outcome(delivery, DeliveryStatus.QUEUED, tried=1, error=error,
                          next_at=utcnow() + _backoff(delivery.attempts + 1))
             self.report.deferred += 1
             return True
-        self.outcome(delivery, DeliveryStatus.FAILED, tried=1, error=error)
+        batch.outcome(delivery, DeliveryStatus.FAILED, tried=1, error=error)
         self.report.failed += 1
         if code >= 500 and address_failure and delivery.contact is not None and delivery.contact.email:
             from crm.bounces.services import record_bounce
@@ -289,28 +307,19 @@ def _send_due(report: SendReport, max_batches: int | None, throttle: Throttle) -
     started = utcnow()
     if not claims.has_due(started):
         return
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False  # see below
     try:
-        with open_transport() as transport, ThreadPoolExecutor(1, thread_name_prefix="smtp") as wire:
-            while max_batches is None or report.batches < max_batches:
-                allowance = throttle.hourly_allowance()
-                if allowance == 0:
-                    report.stopped = "limite horaire atteinte"
-                    break
-                size = config["SEND_BATCH_SIZE"] if allowance is None else min(allowance, config["SEND_BATCH_SIZE"])
-                token = claims.claim_batch(size, started)
-                if token is None:
-                    break
-                report.batches += 1
-                rows = list(db.session.scalars(
-                    sa.select(Delivery).options(joinedload(Delivery.contact))
-                    .where(Delivery.claim_token == token).order_by(Delivery.id)
-                ))
-                batch = _Batch(token, transport, wire, throttle, report)
-                try:
-                    batch.run(rows)
-                finally:
-                    claims.record_outcomes(batch.outcomes)
-                    db.session.commit()
+        with open_wire() as wire:
+            stream = _Pass(wire, throttle, report)
+            try:
+                _stream_batches(stream, report, max_batches, throttle, started)
+            except _StopPass as exc:
+                stream.abandon(str(exc))
+                raise
+            except BaseException:
+                stream.abandon(None)
+                raise
     except _StopPass as exc:
         report.stopped = str(exc)
         log.warning("sending stopped: %s", exc)
@@ -318,3 +327,31 @@ def _send_due(report: SendReport, max_batches: int | None, throttle: Throttle) -
         db.session.rollback()
         report.stopped = f"relais injoignable : {exc}"
         log.warning("relay unreachable: %s", exc)
+    finally:
+        session.expire_on_commit = expire_on_commit
+
+
+def _stream_batches(stream: _Pass, report: SendReport, max_batches: int | None, throttle: Throttle,
+                    started: datetime) -> None:
+    """Claims and sends batch after batch. The next batch is claimed and loaded while the previous one's last
+    messages are on the wire; its outcomes are committed meanwhile, which must not expire the rows already
+    loaded (hence no expiry on commit during a pass: every row is read fresh by the query of its own batch)."""
+    batch_size = current_app.config["SEND_BATCH_SIZE"]
+    while max_batches is None or report.batches < max_batches:
+        allowance = throttle.hourly_allowance()
+        if allowance is not None:
+            allowance -= len(stream.in_flight)  # sent, as far as the hourly limit is concerned
+            if allowance <= 0:
+                report.stopped = "limite horaire atteinte"
+                break
+        token = claims.claim_batch(batch_size if allowance is None else min(allowance, batch_size), started)
+        if token is None:
+            break
+        report.batches += 1
+        rows = list(db.session.scalars(
+            sa.select(Delivery).options(joinedload(Delivery.contact))
+            .where(Delivery.claim_token == token).order_by(Delivery.id)
+            .execution_options(populate_existing=True)
+        ))
+        stream.send(_Batch(token, rows))
+    stream.finish()

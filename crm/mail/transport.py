@@ -1,17 +1,25 @@
-"""Where mail goes: a Maildir outbox (the embedded default) or an SMTP relay through Flask-Mail."""
+"""Where mail goes: a Maildir outbox (the embedded default) or an SMTP relay through Flask-Mail.
+
+``open_transport`` serves mail sent one at a time (requests, CLI). ``open_wire`` serves the sending pipeline:
+one message submitted, its outcome collected before the next, over a connection held by a child process when
+the mail goes to a relay (``crm.mail.smtp_process``).
+"""
 
 from __future__ import annotations
 
 import mailbox
+import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
 from flask import current_app
-from flask_mail import Message, email_dispatched
+from flask_mail import BadHeaderError, Message, email_dispatched, sanitize_address, sanitize_addresses
 
 from crm.extensions import mail
+from crm.mail.smtp_process import Envelope, RelaySettings, SmtpProcess
 
 
 class Transport(Protocol):
@@ -52,3 +60,87 @@ def open_transport() -> Iterator[Transport]:
 def send_now(message: Message) -> None:
     with open_transport() as transport:
         transport.send(message)
+
+
+class Wire(Protocol):
+    """Messages are submitted ahead and answered in order: ``result`` is about the oldest one not answered."""
+
+    def submit(self, message: Message, envelope_from: str | None = None) -> None:
+        """Hands the message over; problems are raised by its ``result``."""
+
+    def result(self) -> None:
+        """Waits until the oldest submitted message is accepted, or raises why not (smtplib's exceptions,
+        OSError)."""
+
+
+def envelope_for(message: Message, envelope_from: str | None = None) -> Envelope:
+    """What Flask-Mail's ``Connection.send`` would hand to smtplib. Uses ``message.serialised`` when the
+    pipeline has already written the message; plain ASCII addresses are passed as they are (smtplib quotes them)."""
+    assert message.send_to, "No recipients have been added"
+    assert message.sender, "The message does not specify a sender"
+    if message.has_bad_headers():
+        raise BadHeaderError
+    if message.date is None:
+        message.date = time.time()
+    sender = envelope_from or message.sender
+    recipients = list(message.send_to)
+    if not (isinstance(sender, str) and sender.isascii()):
+        sender = sanitize_address(sender)
+    if not all(isinstance(address, str) and address.isascii() for address in recipients):
+        recipients = list(sanitize_addresses(recipients))
+    data = getattr(message, "serialised", None) or message.as_bytes()
+    return Envelope(sender, recipients, data, tuple(message.mail_options), tuple(message.rcpt_options))
+
+
+class RelayWire:
+    """To the SMTP relay, over one persistent connection held by a child process."""
+
+    def __init__(self, process: SmtpProcess) -> None:
+        self.process = process
+        self._messages: deque[Message] = deque()
+
+    def submit(self, message: Message, envelope_from: str | None = None) -> None:
+        self.process.submit(envelope_for(message, envelope_from))
+        self._messages.append(message)
+
+    def result(self) -> None:
+        message = self._messages.popleft()
+        self.process.result()
+        email_dispatched.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
+
+
+class DirectWire:
+    """Through a transport of this process: the Maildir outbox, or Flask-Mail when sending is suppressed.
+    Each message is sent when its result is asked for, so none leaves after a failure that stops the caller."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self._submitted: deque[tuple[Message, str | None]] = deque()
+
+    def submit(self, message: Message, envelope_from: str | None = None) -> None:
+        self._submitted.append((message, envelope_from))
+
+    def result(self) -> None:
+        message, envelope_from = self._submitted.popleft()
+        self.transport.send(message, envelope_from=envelope_from)
+
+
+def relay_settings() -> RelaySettings:
+    state = current_app.extensions["mail"]
+    return RelaySettings(host=state.server, port=state.port or 25, use_ssl=bool(state.use_ssl),
+                         use_tls=bool(state.use_tls), username=state.username, password=state.password,
+                         max_emails=state.max_emails)
+
+
+@contextmanager
+def open_wire() -> Iterator[Wire]:
+    """Opens the relay connection (raises smtplib's exceptions or OSError when it cannot) for many messages."""
+    if uses_smtp() and not current_app.extensions["mail"].suppress:
+        process = SmtpProcess(relay_settings())
+        try:
+            yield RelayWire(process)
+        finally:
+            process.close()
+    else:
+        with open_transport() as transport:
+            yield DirectWire(transport)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -31,9 +32,15 @@ class TokenInvalid(TokenError):
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return _serializer_for(current_app.config["SECRET_KEY"], purpose)
+
+
+@lru_cache(maxsize=64)
+def _serializer_for(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
+    """One serializer per key and purpose (a newsletter signs two links per recipient)."""
     if not _PURPOSE.match(purpose):
         raise ValueError(f"bad token purpose: {purpose!r}")
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"crm.signup.{purpose}")
+    return URLSafeTimedSerializer(secret_key, salt=f"crm.signup.{purpose}")
 
 
 def make_token(purpose: str, contact_id: int) -> str:

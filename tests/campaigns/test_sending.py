@@ -138,49 +138,28 @@ def test_relay_down_then_up(smtp_app: Flask, smtp_sink: SmtpSink) -> None:
     assert _statuses(item.id) == {"sent": 4}
 
 
-def test_pause_stops_within_one_batch_resume_finishes_cancel_leaves_rest(
-        smtp_app: Flask, smtp_sink: SmtpSink, monkeypatch: Any) -> None:
+def test_pause_stops_within_one_batch_resume_finishes_cancel_leaves_rest(smtp_app: Flask, smtp_sink: SmtpSink) -> None:
     smtp_app.config["SEND_BATCH_SIZE"] = 5
     bulk_subscribers(20)
     item = campaign()
     campaigns.start_due()
     db.session.commit()
 
-    # The manager presses "pause" while the third message of the first batch is leaving.
-    from crm.mail import transport as transport_module
+    # The manager presses "pause" while the third message of the first batch is being received by the relay.
+    def press_pause(received: int) -> None:
+        if received == 3:
+            with smtp_app.app_context():  # another session, as the web request would be
+                campaigns.pause(db.session.get(Campaign, item.id))
+                db.session.commit()
 
-    original = transport_module.open_transport
-    sent_in_pass = []
-
-    def pausing_transport() -> Any:
-        context = original()
-
-        class Wrapper:
-            def __enter__(self) -> Any:
-                inner = context.__enter__()
-
-                class Sender:
-                    def send(self, message: Any, envelope_from: str | None = None) -> None:
-                        inner.send(message, envelope_from=envelope_from)
-                        sent_in_pass.append(message)
-                        if len(sent_in_pass) == 3:
-                            with smtp_app.app_context():  # another session, as the web request would be
-                                campaigns.pause(db.session.get(Campaign, item.id))
-                                db.session.commit()
-                return Sender()
-
-            def __exit__(self, *exc: Any) -> Any:
-                return context.__exit__(*exc)
-        return Wrapper()
-
-    monkeypatch.setattr("crm.mail.pipeline.open_transport", pausing_transport)
+    smtp_sink.on_message = press_pause
     _run_once(smtp_app)
     assert len(smtp_sink.received) == 5  # the batch in progress finished, nothing after
     assert db.session.get(Campaign, item.id).status == "paused"
     _run_once(smtp_app)
     assert len(smtp_sink.received) == 5
 
-    monkeypatch.setattr("crm.mail.pipeline.open_transport", original)
+    smtp_sink.on_message = None
     campaigns.resume(db.session.get(Campaign, item.id))
     db.session.commit()
     smtp_app.config["SEND_RATE_PER_HOUR"] = 0

@@ -1,0 +1,257 @@
+"""One persistent SMTP connection held by a child process, for the sending pipeline.
+
+The pipeline renders message i+1 while message i is on the wire. Within one process both compete for the GIL:
+each of the four round trips of an SMTP transaction (MAIL, RCPT, DATA, the message) waits for the renderer to let
+go of it, and most of the overlap is lost (``benchmarks/send_throughput.py`` measured about half the rate of a
+plain smtplib loop). A child process that does nothing but talk SMTP makes the overlap real.
+
+This module imports only the standard library: the parent starts it as a script (``python -P smtp_process.py``),
+which takes a tenth of the time importing the application would. The two talk over the child's stdin and stdout
+in frames (a 4-byte length, then a pickle); the parent only ever reads its own child. The child lives as long as
+its stdin and its parent: when the parent ends, even killed, the child finishes the message in hand, sends none
+of those queued after it, and quits.
+
+Child side: ``serve``. Parent side: ``SmtpProcess`` (``submit`` one message, then ``result`` before the next).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import smtplib
+import struct
+import subprocess
+import sys
+from collections import deque
+from dataclasses import asdict, dataclass
+from typing import IO, Any
+
+_LENGTH = struct.Struct("!I")
+
+
+@dataclass(frozen=True)
+class RelaySettings:
+    """What Flask-Mail's ``Connection.configure_host`` uses, plus a socket timeout (a hung relay must not hang
+    the sender for ever) and ``max_emails`` (a new SMTP session after so many messages, like MAIL_MAX_EMAILS)."""
+
+    host: str
+    port: int
+    use_ssl: bool = False
+    use_tls: bool = False
+    username: str | None = None
+    password: str | None = None
+    max_emails: int | None = None
+    timeout: float = 120.0
+
+
+@dataclass(frozen=True)
+class Envelope:
+    sender: str
+    recipients: list[str]
+    data: bytes
+    mail_options: tuple[str, ...] = ()
+    rcpt_options: tuple[str, ...] = ()
+
+
+def _write(stream: IO[bytes], value: Any) -> None:
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_LENGTH.pack(len(payload)) + payload)
+    stream.flush()
+
+
+def _read(stream: IO[bytes]) -> Any:
+    """The next frame, or None at the end of the stream."""
+    header = stream.read(_LENGTH.size)
+    if len(header) < _LENGTH.size:
+        return None
+    (length,) = _LENGTH.unpack(header)
+    payload = stream.read(length)
+    if len(payload) < length:
+        return None
+    return pickle.loads(payload)
+
+
+def _portable(exc: BaseException) -> Exception:
+    """The exception as the parent should see it: smtplib's and OSError's as they are (they pickle), anything
+    else as an SMTPException carrying its text."""
+    if isinstance(exc, (smtplib.SMTPException, OSError)):
+        try:
+            pickle.loads(pickle.dumps(exc))
+            return exc
+        except Exception:  # an exception whose arguments do not pickle
+            pass
+    return smtplib.SMTPException(f"{type(exc).__name__}: {exc}")
+
+
+def connect(settings: RelaySettings) -> smtplib.SMTP:
+    smtp_class = smtplib.SMTP_SSL if settings.use_ssl else smtplib.SMTP
+    connection = smtp_class(settings.host, settings.port, timeout=settings.timeout)
+    if settings.use_tls:
+        connection.starttls()
+    if settings.username and settings.password:
+        connection.login(settings.username, settings.password)
+    return connection
+
+
+def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
+    """The child: connect, answer ("ready", None) or ("error", exc), then for each ("send", envelope) answer
+    ("sent", None) or ("error", exc), until ("quit", None) or the end of the input.
+
+    After an error, the messages already queued behind it are answered ("held", None) and not sent, until the
+    parent, having seen the error, says ("go", None): it may instead stop (a relay gone, or refusing everything)."""
+    frame = _read(requests)
+    if frame is None:
+        return
+    settings = RelaySettings(**frame)
+    try:
+        connection = connect(settings)
+    except Exception as exc:
+        _write(replies, ("error", _portable(exc)))
+        return
+    _write(replies, ("ready", None))
+    _serve_messages(requests, replies, settings, connection)
+
+
+def _serve_messages(requests: IO[bytes], replies: IO[bytes], settings: RelaySettings,
+                    connection: smtplib.SMTP | None) -> None:
+    in_session, held, parent = 0, False, os.getppid()
+    try:
+        while (frame := _read(requests)) is not None and frame[0] in ("send", "go"):
+            if frame[0] == "go":
+                held = False
+                continue
+            if os.getppid() != parent:  # the sender died: what it queued could not be recorded as sent
+                break
+            if held:
+                _write(replies, ("held", None))
+                continue
+            envelope = Envelope(*frame[1])
+            try:
+                if connection is None:  # a new session after max_emails: opened for the message that needs it
+                    connection, in_session = connect(settings), 0
+                connection.sendmail(envelope.sender, envelope.recipients, envelope.data,
+                                    list(envelope.mail_options), list(envelope.rcpt_options))
+            except Exception as exc:
+                held = True
+                _write(replies, ("error", _portable(exc)))
+                continue
+            in_session += 1
+            if settings.max_emails and in_session >= settings.max_emails:
+                _quit(connection)
+                connection = None
+            _write(replies, ("sent", None))
+    finally:
+        if connection is not None:
+            _quit(connection)
+
+
+def _quit(connection: smtplib.SMTP) -> None:
+    try:
+        connection.quit()
+    except (smtplib.SMTPException, OSError):
+        connection.close()
+
+
+class SmtpProcess:
+    """The parent's handle on the child. Messages are answered in the order they were submitted; the caller
+    keeps a few submitted ahead (``submit``) so the child never waits for the next one, and collects each answer
+    with ``result``.
+
+    ``submit`` never raises for a transport problem: it is reported by ``result``, like the relay's answers, so
+    the caller settles every message in one place. Messages held by the child behind a failure are sent again
+    by ``result`` once the caller asks for theirs (so it has seen the failure and chosen to go on)."""
+
+    def __init__(self, settings: RelaySettings) -> None:
+        self._process = subprocess.Popen([sys.executable, "-P", __file__], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE)
+        self._unanswered: deque[tuple[str, tuple[Any, ...]]] = deque()
+        self._gone: Exception | None = None  # the child ended: every later answer is this error
+        try:
+            self._send(asdict(settings))
+            self._answer()
+        except BaseException:
+            self.close()
+            raise
+
+    def submit(self, envelope: Envelope) -> None:
+        # A plain tuple: the child runs this file as __main__ and could not unpickle this module's classes.
+        frame = ("send", (envelope.sender, envelope.recipients, envelope.data, envelope.mail_options,
+                          envelope.rcpt_options))
+        self._unanswered.append(frame)
+        self._send_or_note(frame)
+
+    def result(self) -> None:
+        """Waits for the answer about the oldest message submitted; raises what the relay (or the connection)
+        raised about it."""
+        try:
+            kind = self._answer()
+            if kind == "held":  # behind a failure the caller has seen: the queue goes on
+                for _ in range(len(self._unanswered) - 1):  # the others queued behind it were held too
+                    self._answer()
+                self._send_or_note(("go", None))
+                for frame in self._unanswered:
+                    self._send_or_note(frame)
+                self._answer()
+        finally:
+            self._unanswered.popleft()
+
+    def _answer(self) -> str:
+        if self._gone is not None:
+            raise self._gone
+        assert self._process.stdout is not None
+        reply = _read(self._process.stdout)
+        if reply is None:
+            self._gone = smtplib.SMTPServerDisconnected("processus d'envoi arrêté sans réponse")
+            raise self._gone
+        kind, error = reply
+        if kind == "error":
+            raise error
+        return str(kind)
+
+    def _send_or_note(self, value: Any) -> None:
+        if self._gone is not None:
+            return
+        try:
+            self._send(value)
+        except OSError as exc:  # the child is gone
+            self._gone = smtplib.SMTPServerDisconnected(f"processus d'envoi arrêté : {exc}")
+
+    def close(self) -> None:
+        process = self._process
+        if process.stdin is not None and not process.stdin.closed:
+            try:
+                self._send(("quit", None))
+            except OSError:  # the child is gone already
+                pass
+            try:
+                process.stdin.close()
+            except OSError:  # flushing to a child that is gone
+                pass
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+    def _send(self, value: Any) -> None:
+        assert self._process.stdin is not None
+        _write(self._process.stdin, value)
+
+
+def main() -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the child ends with its input, not in the middle
+    # of a transaction.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt a frame
+    try:
+        serve(sys.stdin.buffer, replies)
+    except BrokenPipeError:  # the sender is gone (the relay connection was closed on the way out)
+        os._exit(0)  # without flushing an answer nobody will read
+
+
+if __name__ == "__main__":
+    main()
