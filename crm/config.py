@@ -65,9 +65,12 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "BOUNCE_ADDRESS": env.get("BOUNCE_ADDRESS") or None,
         "BOUNCE_MAILDIR": env.get("BOUNCE_MAILDIR") or None,
         "BOUNCE_IMAP_HOST": env.get("BOUNCE_IMAP_HOST") or None,
+        "BOUNCE_IMAP_PORT": int(env.get("BOUNCE_IMAP_PORT") or "993"),
         "BOUNCE_IMAP_USER": env.get("BOUNCE_IMAP_USER") or None,
         "BOUNCE_IMAP_PASSWORD": env.get("BOUNCE_IMAP_PASSWORD") or None,
         "BOUNCE_IMAP_FOLDER": env.get("BOUNCE_IMAP_FOLDER", "INBOX"),
+        # PEM file of the authority that signed the IMAP server's certificate; unset: the system's trust store.
+        "BOUNCE_IMAP_CA_FILE": env.get("BOUNCE_IMAP_CA_FILE") or None,
         "SOFT_BOUNCE_THRESHOLD": int(env.get("SOFT_BOUNCE_THRESHOLD", "3")),
         "SOFT_BOUNCE_WINDOW_DAYS": int(env.get("SOFT_BOUNCE_WINDOW_DAYS", "30")),
         # Privacy (crm.privacy.retention): prospects are reviewed after this many years without contact
