@@ -27,10 +27,12 @@ setup: install
 
 run: setup
 	@echo "Back-office : http://$(HOST):$(PORT)/  (Ctrl-C arrête l'application et le planificateur)"
-	@trap 'kill 0' INT TERM; \
+	@# When either ends (Ctrl-C, or the web app stopped), the whole group is told to stop, this shell excepted
+	@# (a trap that signals its own shell would call itself again), and the scheduler ends its current batch.
+	@trap 'trap "" INT TERM; kill 0; wait' INT TERM; \
 	$(BIN)/python scheduler.py & \
 	$(BIN)/flask run --host $(HOST) --port $(PORT); \
-	kill 0
+	trap "" INT TERM; kill 0; wait
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -11,15 +11,17 @@ import importlib
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from crm import create_app
+from crm.mail.pipeline import request_stop
 
 log = logging.getLogger("crm.scheduler")
 
@@ -60,7 +62,7 @@ def run_once(app: Flask, jobs: list[JobSpec] = JOBS) -> int:
 
 
 def build_scheduler(app: Flask, jobs: list[JobSpec] = JOBS,
-                    scheduler_class: type[BaseScheduler] = BlockingScheduler) -> BaseScheduler:
+                    scheduler_class: type[BaseScheduler] = BackgroundScheduler) -> BaseScheduler:
     scheduler = scheduler_class(
         timezone=app.config["TIMEZONE"],
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
@@ -71,24 +73,52 @@ def build_scheduler(app: Flask, jobs: list[JobSpec] = JOBS,
     return scheduler
 
 
+def stop_on_signals() -> threading.Event:
+    """SIGINT (Ctrl-C) and SIGTERM, once or several times: a sending pass ends after its current batch and the
+    returned event is set. The handler only sets flags; the scheduler is shut down by the main thread."""
+    stopping = threading.Event()
+
+    def handle(signum: int, _frame: object) -> None:
+        if not stopping.is_set():
+            log.info("arrêt demandé (%s) : fin du lot en cours, puis arrêt", signal.Signals(signum).name)
+        request_stop()
+        stopping.set()
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+    return stopping
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Planificateur : envois, relances, purges.")
     parser.add_argument("--once", action="store_true", help="exécuter chaque tâche une fois puis quitter")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(levelname)s %(message)s")
     app = create_app()
+    stopping = stop_on_signals()
     if args.once:
         return 1 if run_once(app) else 0
-    scheduler = build_scheduler(app)
-    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("scheduler started with jobs: %s", ", ".join(job.id for job in JOBS))
     run_once(app)
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
+    if stopping.is_set():
+        return 0
+    scheduler = build_scheduler(app)
+    scheduler.start()
+    while not stopping.wait(timeout=1):
         pass
+    scheduler.shutdown(wait=True)  # the running jobs end: a sending pass after its current batch
+    log.info("scheduler stopped")
     return 0
 
 
+def run(argv: list[str] | None = None) -> int:
+    status = main(argv)
+    # The work is done: a signal arriving while the interpreter winds down (`make run` sends SIGTERM to the
+    # whole group right after Ctrl-C) must not turn a clean exit into a killed one.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -37,7 +37,7 @@ from crm.mail.throttle import Throttle
 from crm.mail.transport import Wire, open_wire
 
 __all__ = ["Renderer", "SendReport", "queue_delivery", "queue_from_select", "register_claim_filter",
-           "register_renderer", "send_due", "take_back_stale_claims"]
+           "register_renderer", "request_stop", "send_due", "take_back_stale_claims"]
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,13 @@ MAX_CONSECUTIVE_DEFERRALS = 10
 WIRE_DEPTH = 2
 MAX_BACKOFF = timedelta(hours=12)
 _process_lock = threading.Lock()  # one sender per process; other processes are kept apart by the claims
+_stop_requested = threading.Event()
+
+
+def request_stop() -> None:
+    """The process is shutting down (the scheduler got SIGINT or SIGTERM): the pass in progress ends once its
+    current batch is sent and committed, and no new pass starts. Safe to call from a signal handler."""
+    _stop_requested.set()
 
 
 def register_renderer(kind: str, render: Renderer, *, honours_unsubscribe: bool = False) -> None:
@@ -338,6 +345,9 @@ def _stream_batches(stream: _Pass, report: SendReport, max_batches: int | None, 
     loaded (hence no expiry on commit during a pass: every row is read fresh by the query of its own batch)."""
     batch_size = current_app.config["SEND_BATCH_SIZE"]
     while max_batches is None or report.batches < max_batches:
+        if _stop_requested.is_set():
+            report.stopped = "arrêt du processus demandé"
+            break
         allowance = throttle.hourly_allowance()
         if allowance is not None:
             allowance -= len(stream.in_flight)  # sent, as far as the hourly limit is concerned

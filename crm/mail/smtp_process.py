@@ -242,9 +242,11 @@ class SmtpProcess:
 
 
 def main() -> None:
-    # Ctrl-C in a terminal reaches the whole process group: the child ends with its input, not in the middle
-    # of a transaction.
+    # Ctrl-C in a terminal, `make run`'s SIGTERM and systemd's reach the whole process group: the child ends with
+    # its input (the sender stopping, or dying), never in the middle of a transaction the sender would not know
+    # the outcome of.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt a frame
     try:

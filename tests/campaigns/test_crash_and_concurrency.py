@@ -26,7 +26,8 @@ RECIPIENTS = 2000
 BATCH = 50
 
 
-def _scheduler_once(app: Flask, sink: SmtpSink, tmp_path: Path, **extra: str) -> subprocess.Popen[bytes]:
+def _scheduler_once(app: Flask, sink: SmtpSink, tmp_path: Path, *, once: bool = True,
+                    **extra: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "MAIL_SERVER": sink.host,
            "MAIL_PORT": str(sink.port), "SEND_RATE_PER_SECOND": "0", "SEND_RATE_PER_HOUR": "0",
            "SEND_BATCH_SIZE": str(BATCH), "CRM_INSTANCE_PATH": str(tmp_path / "instance"),
@@ -34,8 +35,8 @@ def _scheduler_once(app: Flask, sink: SmtpSink, tmp_path: Path, **extra: str) ->
     tmp_path.mkdir(parents=True, exist_ok=True)
     log = tmp_path / f"scheduler-{time.monotonic_ns()}.log"
     with log.open("wb") as stderr:
-        process = subprocess.Popen([sys.executable, "scheduler.py", "--once"], cwd=ROOT, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=stderr)
+        process = subprocess.Popen([sys.executable, "scheduler.py", *(["--once"] if once else [])], cwd=ROOT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
     process.log = log  # type: ignore[attr-defined]
     return process
 
@@ -70,6 +71,40 @@ def test_sender_killed_mid_campaign_then_restarted(smtp_app: Flask, smtp_sink: S
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).where(Delivery.campaign_id == item.id,
                                                               Delivery.status == "sent")) == RECIPIENTS
+    assert db.session.get(Campaign, item.id).status == "sent"
+
+
+@pytest.mark.slow
+def test_scheduler_stopped_by_signals_ends_its_batch_and_exits_cleanly(smtp_app: Flask, smtp_sink: SmtpSink,
+                                                                        tmp_path: Path) -> None:
+    """What `make run` does on Ctrl-C: SIGINT, then SIGTERM to the whole group at once."""
+    bulk_subscribers(RECIPIENTS)
+    item = campaign()
+    db.session.commit()
+    smtp_sink.on_message = lambda count: time.sleep(0.002)  # a relay slow enough to be caught mid-campaign
+
+    running = _scheduler_once(smtp_app, smtp_sink, tmp_path, once=False)
+    deadline = time.monotonic() + 60
+    while len(smtp_sink.received) < RECIPIENTS // 4 and time.monotonic() < deadline and running.poll() is None:
+        time.sleep(0.01)
+    os.killpg(running.pid, signal.SIGINT)  # to the group, as a terminal and `make run` do: the SMTP child too
+    os.killpg(running.pid, signal.SIGTERM)
+    _wait(running)
+    log = running.log.read_text()  # type: ignore[attr-defined]
+    assert "arrêt demandé (SIGINT)" in log and "Traceback" not in log
+
+    received = len(smtp_sink.received)
+    assert RECIPIENTS // 4 <= received <= RECIPIENTS // 4 + 2 * BATCH, "the pass stops after its current batch"
+    db.session.expire_all()
+    statuses = Counter(db.session.scalars(sa.select(Delivery.status).where(Delivery.campaign_id == item.id)))
+    assert statuses == {"sent": received, "queued": RECIPIENTS - received}  # nothing left claimed
+    assert db.session.get(Campaign, item.id).status == "sending"
+
+    smtp_sink.on_message = None
+    _wait(_scheduler_once(smtp_app, smtp_sink, tmp_path))  # no lease to wait for: the stop left no claim
+    counts = Counter(smtp_sink.recipients())
+    assert len(counts) == RECIPIENTS and max(counts.values()) == 1
+    db.session.expire_all()
     assert db.session.get(Campaign, item.id).status == "sent"
 
 
