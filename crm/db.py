@@ -73,4 +73,5 @@ def tune_sqlite(engine: sa.Engine) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")  # as PostgreSQL: ON DELETE CASCADE / SET NULL are obeyed
             cursor.close()

@@ -23,6 +23,8 @@ def ingest_command(maildir: str | None, imap_host: str | None) -> None:
     if report is None:
         raise click.ClickException("Aucune boîte de retours configurée (BOUNCE_MAILDIR ou BOUNCE_IMAP_HOST), "
                                    "et ni --maildir ni --imap-host n'est donné.")
-    click.echo(f"{report.messages} message(s) lu(s), dont {report.not_bounces} sans avis de non-remise reconnu ; "
+    already = f", {report.already_read} déjà pris en compte" if report.already_read else ""
+    click.echo(f"{report.messages} message(s) lu(s), dont {report.not_bounces} sans avis de non-remise reconnu"
+               f"{already} ; "
                f"{len(report.suppressed)} adresse(s) exclue(s), "
                f"{len(report.scored)} échec(s) temporaire(s) compté(s).")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import email
+import hashlib
 import imaplib
 import logging
 import mailbox
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flufl.bounce import all_failures
 
+from crm.bounces.models import Bounce
 from crm.bounces.services import BounceOutcome, record_bounce
 from crm.extensions import db
 from crm.mail.models import Delivery
@@ -34,6 +36,7 @@ IMAP_TIMEOUT_SECONDS = 60  # a stalled server must not hold the scheduler's boun
 class IngestReport:
     messages: int = 0
     not_bounces: int = 0
+    already_read: int = 0  # reports recorded by an earlier run that stopped before marking them seen
     suppressed: list[str] = field(default_factory=list)
     scored: list[str] = field(default_factory=list)
 
@@ -91,6 +94,10 @@ def _addresses(raw: frozenset[bytes]) -> set[str]:
 def process_message(raw: bytes, report: IngestReport) -> None:
     """One message: each permanently failed address is suppressed, each temporary one scored. Flushes."""
     report.messages += 1
+    key = hashlib.sha256(raw).hexdigest()
+    if db.session.scalar(sa.select(Bounce.id).where(Bounce.report_key == key).limit(1)) is not None:
+        report.already_read += 1
+        return
     message = email.message_from_bytes(raw)
     temporary, permanent = all_failures(message)
     if not temporary and not permanent:
@@ -98,11 +105,13 @@ def process_message(raw: bytes, report: IngestReport) -> None:
         return
     delivery = _delivery_for(message)
     delivery_email = delivery.contact.email if delivery is not None and delivery.contact is not None else None
-    for address, is_permanent in [*((a, True) for a in _addresses(permanent)),
-                                  *((a, False) for a in _addresses(temporary - permanent))]:
+    permanent_addresses = _addresses(permanent)
+    for address, is_permanent in [*((a, True) for a in sorted(permanent_addresses)),
+                                  *((a, False) for a in sorted(_addresses(temporary) - permanent_addresses))]:
         tied = delivery.id if delivery is not None and delivery_email == address else None
         outcome = record_bounce(address, permanent=is_permanent, delivery_id=tied, source="dsn",
-                                detail=("rejet définitif" if is_permanent else "rejet temporaire") + " (DSN)")
+                                detail=("rejet définitif" if is_permanent else "rejet temporaire") + " (DSN)",
+                                report_key=key)
         if outcome is BounceOutcome.SUPPRESSED:
             report.suppressed.append(address)
         elif outcome is BounceOutcome.SCORED:

@@ -31,11 +31,11 @@ def soft_bounce_count(digest: str) -> int:
 
 
 def record_bounce(email: str, *, permanent: bool, delivery_id: int | None = None, source: str = "dsn",
-                  detail: str = "") -> BounceOutcome:
+                  detail: str = "", report_key: str | None = None) -> BounceOutcome:
     digest = email_hash(email)
     already = is_suppressed(email)
     db.session.add(Bounce(email_hash=digest, permanent=permanent, delivery_id=delivery_id, source=source,
-                          detail=detail[:300]))
+                          detail=detail[:300], report_key=report_key))
     if delivery_id is not None and permanent:
         # Only a delivery the relay had accepted becomes "bounced"; one refused at send time stays "failed".
         db.session.execute(sa.update(Delivery).where(Delivery.id == delivery_id,

@@ -23,6 +23,7 @@ from crm.audit.models import AuditLog
 from crm.extensions import db
 from crm.partners.models import AmbassadorStatus, Contact, Organisation
 from crm.partners.normalize import search_key
+from crm.partners.services import coalesce_club_memberships
 from crm.privacy.references import Reference, jsonable, primary_key_of, references_to
 
 # How far a row went; unknown statuses rank 0. Deliveries, invitations and signups share the scale.
@@ -174,6 +175,7 @@ def merge_organisations(keep: Organisation, drop: Organisation, user_id: int | N
         raise MergeError("Choisissez deux structures différentes.")
     keep_id, drop_id = keep.id, drop.id
     before, report = _move_everything(Organisation.__table__, "organisation", keep_id, drop_id)
+    report.combined.extend(coalesce_club_memberships(keep_id))  # both may have been members of the Club
     filled = {name: getattr(drop, name) for name in ORGANISATION_FILLABLE
               if _empty(getattr(keep, name)) and not _empty(before[name])}
     siret = drop.siret if not keep.siret and drop.siret else None

@@ -245,6 +245,31 @@ def leave_club(membership: ClubMembership, left_on: date) -> ClubMembership:
     return membership
 
 
+def coalesce_club_memberships(organisation_id: int) -> list[dict[str, Any]]:
+    """Periods of Club membership that overlap or touch become one (after two structures were merged, both may
+    have been members). Returns, for the merge log, each period folded into another: the one kept, the one
+    removed as it was, and the new end date of the one kept where it changed."""
+    periods = list(db.session.scalars(sa.select(ClubMembership).where(
+        ClubMembership.organisation_id == organisation_id).order_by(ClubMembership.joined_on, ClubMembership.id)))
+    folded: list[dict[str, Any]] = []
+    current: ClubMembership | None = None
+    for period in periods:
+        if current is None or (current.left_on is not None and period.joined_on > current.left_on):
+            current = period
+            continue
+        changes = {}
+        if current.left_on is not None and (period.left_on is None or period.left_on > current.left_on):
+            current.left_on = period.left_on
+            changes["left_on"] = period.left_on.isoformat() if period.left_on else None
+        folded.append({"table": ClubMembership.__tablename__, "kept_row": {"id": current.id},
+                       "dropped_row": {"id": period.id, "joined_on": period.joined_on.isoformat(),
+                                       "left_on": period.left_on.isoformat() if period.left_on else None},
+                       "kept_values_taken": changes})
+        db.session.delete(period)
+    db.session.flush()
+    return folded
+
+
 def add_note(body: str, kind: str = NoteKind.REMARK.value, *, contact: Contact | None = None,
              organisation: Organisation | None = None, author_id: int | None = None,
              occurred_at: datetime | None = None) -> Note:

@@ -27,11 +27,20 @@ TEMPORARY = {"userx@example.cz", "userx@example.fi", "userx@example.za"}  # dsn_
 def _maildir(path: Path, names: list[str], replace: dict[str, str] | None = None) -> str:
     box = mailbox.Maildir(str(path), create=True)
     for name in names:
-        raw = (SAMPLES / name).read_bytes()
-        for old, new in (replace or {}).items():
-            raw = raw.replace(old.encode(), new.encode())
-        box.add(raw)
+        box.add(_sample(name, replace))
     return str(path)
+
+
+def _sample(name: str, replace: dict[str, str] | None = None) -> bytes:
+    raw = (SAMPLES / name).read_bytes()
+    for old, new in (replace or {}).items():
+        raw = raw.replace(old.encode(), new.encode())
+    return raw
+
+
+def _another_report(name: str, n: int) -> bytes:
+    """The same failure reported again: a new report (its own Message-ID) about the same address."""
+    return _sample(name).replace(b"Message-Id: <", f"Message-Id: <{n}.".encode(), 1)
 
 
 def test_ingest_suppresses_exactly_the_permanent_failures(app: Flask, tmp_path: Path) -> None:
@@ -52,9 +61,13 @@ def test_ingest_suppresses_exactly_the_permanent_failures(app: Flask, tmp_path: 
 
 def test_repeated_temporary_failures_suppress_after_the_threshold(app: Flask, tmp_path: Path) -> None:
     app.config["SOFT_BOUNCE_THRESHOLD"] = 3
-    ingest_maildir(_maildir(tmp_path / "one", ["dsn_05.txt", "dsn_05.txt"]))
+    one = mailbox.Maildir(str(tmp_path / "one"), create=True)
+    one.add(_another_report("dsn_05.txt", 1))
+    one.add(_another_report("dsn_05.txt", 2))
+    ingest_maildir(str(tmp_path / "one"))
     assert not is_suppressed("userx@example.cz")
-    ingest_maildir(_maildir(tmp_path / "two", ["dsn_05.txt"]))
+    mailbox.Maildir(str(tmp_path / "two"), create=True).add(_another_report("dsn_05.txt", 3))
+    ingest_maildir(str(tmp_path / "two"))
     assert is_suppressed("userx@example.cz")
     assert db.session.scalar(sa.select(Suppression.reason)) == "hard_bounce"
 
@@ -86,3 +99,18 @@ def test_cli_reads_a_maildir_and_says_what_it_did(app: Flask, runner: Any, tmp_p
 def test_cli_without_a_mailbox_is_refused_in_french(app: Flask, runner: Any) -> None:
     result = runner.invoke(args=["bounces", "ingest"])
     assert result.exit_code != 0 and "Aucune boîte de retours configurée" in result.output
+
+
+def test_a_report_read_again_after_a_stop_counts_once(app: Flask, tmp_path: Path) -> None:
+    """The ingest commits a report, then marks it seen: stopped in between, it reads the report again."""
+    app.config["SOFT_BOUNCE_THRESHOLD"] = 2
+    box = mailbox.Maildir(str(tmp_path / "box"), create=True)
+    box.add(_sample("dsn_05.txt"))
+    report = ingest_maildir(str(tmp_path / "box"))
+    assert report.scored == ["userx@example.cz"]
+    # As if the flag had never been written: the same bytes arrive unseen once more.
+    mailbox.Maildir(str(tmp_path / "again"), create=True).add(_sample("dsn_05.txt"))
+    again = ingest_maildir(str(tmp_path / "again"))
+    assert (again.messages, again.already_read, again.scored) == (1, 1, [])
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Bounce)) == 1
+    assert not is_suppressed("userx@example.cz")  # one failure, not the two of the threshold

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from crm.audit.models import AuditLog
@@ -11,7 +13,7 @@ from crm.extensions import db
 from crm.imports.duplicates import contact_duplicates, organisation_duplicates
 from crm.imports.merging import MergeError, merge_contacts, merge_organisations
 from crm.partners import services as partners
-from crm.partners.models import Contact, Note, Organisation
+from crm.partners.models import ClubMembership, Contact, Note, Organisation
 from tests.privacy import people
 
 
@@ -117,3 +119,44 @@ def test_duplicates_and_merge_pages(app, client, login) -> None:
     db.session.expire_all()
     assert db.session.get(Contact, b_id) is None
     assert client.post("/admin/donnees/doublons/contacts/fusionner", data={"keep": "x", "drop": ""}).status_code == 400
+
+
+def test_merging_two_club_members_leaves_one_membership_spanning_both(app) -> None:
+    keep = people.make_organisation("Usinage Fictif du Perche")
+    drop = people.make_organisation("Usinage Fictif Perche")
+    other = people.make_organisation("Fonderie Fictive")
+    kept_since = partners.join_club(keep, date(2023, 3, 1))
+    partners.join_club(drop, date(2021, 9, 15))
+    partners.leave_club(partners.join_club(other, date(2020, 1, 1)), date(2022, 1, 1))
+    # the dropped structure had an older, separate period too: it stays a period of its own
+    old = ClubMembership(organisation=drop, joined_on=date(2015, 1, 1), left_on=date(2016, 6, 30))
+    db.session.add(old)
+    db.session.commit()
+    keep_id, later_period_id = keep.id, kept_since.id
+
+    report = merge_organisations(keep, drop)
+    db.session.commit()
+
+    periods = db.session.execute(sa.select(ClubMembership.joined_on, ClubMembership.left_on).where(
+        ClubMembership.organisation_id == keep_id).order_by(ClubMembership.joined_on)).all()
+    assert periods == [(date(2015, 1, 1), date(2016, 6, 30)), (date(2021, 9, 15), None)]
+    assert db.session.get(Organisation, keep_id).current_membership.joined_on == date(2021, 9, 15)
+    assert db.session.get(ClubMembership, later_period_id) is None  # folded into the earlier one
+    folded = [entry for entry in report.combined if entry["table"] == "club_memberships"]
+    assert len(folded) == 1 and folded[0]["dropped_row"]["joined_on"] == "2023-03-01"
+    # another structure's periods are untouched
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ClubMembership).where(
+        ClubMembership.organisation_id == other.id)) == 1
+
+
+def test_overlapping_and_touching_periods_become_one(app) -> None:
+    organisation = people.make_organisation()
+    for joined, left in [(date(2018, 1, 1), date(2019, 12, 31)), (date(2019, 12, 31), date(2020, 6, 30)),
+                         (date(2020, 3, 1), date(2020, 5, 1)), (date(2021, 1, 1), date(2021, 2, 1))]:
+        db.session.add(ClubMembership(organisation=organisation, joined_on=joined, left_on=left))
+    db.session.flush()
+    folded = partners.coalesce_club_memberships(organisation.id)
+    assert len(folded) == 2 and [entry["kept_values_taken"] for entry in folded] == [{"left_on": "2020-06-30"}, {}]
+    periods = db.session.execute(sa.select(ClubMembership.joined_on, ClubMembership.left_on).where(
+        ClubMembership.organisation_id == organisation.id).order_by(ClubMembership.joined_on)).all()
+    assert periods == [(date(2018, 1, 1), date(2020, 6, 30)), (date(2021, 1, 1), date(2021, 2, 1))]
