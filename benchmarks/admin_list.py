@@ -35,9 +35,11 @@ from crm.partners.models import (  # noqa: E402
     contact_axes,
     contact_sectors,
     organisation_sectors,
+    organisation_words,
 )
 from crm.partners.normalize import search_key  # noqa: E402
 from crm.partners.taxonomy import load_reference_taxonomy  # noqa: E402
+from crm.partners.words import word_rows  # noqa: E402
 from crm.partners.territory import locate  # noqa: E402
 
 SCHEMA = "bench_admin_list"
@@ -88,6 +90,8 @@ def seed(contacts: int, rng: random.Random) -> None:
             club_rows.append({"organisation_id": org_id, "joined_on": date(2024, 2, 15), "created_at": now})
     connection = db.session.connection()
     connection.execute(sa.insert(Organisation.__table__), org_rows)
+    connection.execute(sa.insert(organisation_words), [word for row in org_rows for word in
+                                                       word_rows(row["id"], row["name_key"], row["commune_key"])])
     connection.execute(sa.insert(organisation_sectors), org_sector_rows)
     connection.execute(sa.insert(ClubMembership.__table__), club_rows)
     batch: list[dict] = []

@@ -15,6 +15,7 @@ from crm.extensions import db
 from crm.imports.planning import CHUNK, Action, Plan, Progress, _chunks, key_filter
 from crm.partners.models import Contact, Organisation, contact_sectors, organisation_sectors
 from crm.partners.normalize import search_key
+from crm.partners.words import refresh_organisation_words
 
 IMPORT_SOURCE = "import"
 NEWSLETTER_TOPIC = "lettre"
@@ -110,6 +111,8 @@ def _apply_organisations(plan: Plan, filename: str, now: Any, audit_rows: list[d
     _add_links(organisation_sectors, "organisation_id",
                [(org_ids[p.key], s) for p in plan.organisations.values()
                 if p.action in (Action.CREATE, Action.UPDATE) for s in p.sector_ids])
+    refresh_organisation_words([org_ids[p.key] for p in creating] +
+                               [u["id"] for u in updates if "name_key" in u or "commune_key" in u])
     return org_ids
 
 

@@ -40,6 +40,15 @@ organisation_sectors = sa.Table(
     sa.Column("organisation_id", sa.ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("sector_id", sa.ForeignKey("sectors.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
+# Every word of an organisation's name and commune keys (crm.partners.words), so that a search finds
+# "Usinage du Perche" from "perche" through an index range, as it finds it from "usinage".
+organisation_words = sa.Table(
+    "organisation_words",
+    db.metadata,
+    sa.Column("word", search_key_type(120), primary_key=True),
+    sa.Column("organisation_id", sa.ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True,
+              index=True),
+)
 contact_sectors = sa.Table(
     "contact_sectors",
     db.metadata,

@@ -25,6 +25,7 @@ from crm.partners.models import (
     contact_axes,
     contact_sectors,
     organisation_sectors,
+    organisation_words,
 )
 from crm.partners.normalize import search_key
 
@@ -58,6 +59,17 @@ def starts_with(column: InstrumentedAttribute[Any] | sa.ColumnElement[Any], term
     return sa.and_(column >= term, column < term + PREFIX_END)
 
 
+def _organisations_matching(token: str) -> sa.CompoundSelect[Any]:
+    """Organisations whose name or commune starts with the token, or has a later word that does: a union of
+    index range scans."""
+    ids = sa.select(Organisation.id)
+    return sa.union(
+        ids.where(starts_with(Organisation.name_key, token)),
+        ids.where(starts_with(Organisation.commune_key, token)),
+        sa.select(organisation_words.c.organisation_id).where(starts_with(organisation_words.c.word, token)),
+    )
+
+
 def _tokens(q: str) -> list[str]:
     return search_key(q).split()[:MAX_SEARCH_TOKENS]
 
@@ -67,12 +79,6 @@ def _current_club_member(organisation_id: sa.ColumnElement[Any], today: date) ->
         ClubMembership.organisation_id == organisation_id,
         ClubMembership.joined_on <= today,
         sa.or_(ClubMembership.left_on.is_(None), ClubMembership.left_on > today),
-    )
-
-
-def _organisations_matching(token: str) -> sa.Select[Any]:
-    return sa.select(Organisation.id).where(
-        sa.or_(starts_with(Organisation.name_key, token), starts_with(Organisation.commune_key, token))
     )
 
 
@@ -171,11 +177,7 @@ def organisations_statement(filters: PartnerFilters, today: date | None = None) 
     conditions: list[sa.ColumnElement[bool]] = []
     for token in _tokens(filters.q):
         conditions.append(
-            sa.or_(
-                starts_with(Organisation.name_key, token),
-                starts_with(Organisation.commune_key, token),
-                starts_with(Organisation.siret, token),
-            )
+            sa.or_(Organisation.id.in_(_organisations_matching(token)), starts_with(Organisation.siret, token))
         )
     conditions.extend(_organisation_place_filters(filters))
     if filters.sector:

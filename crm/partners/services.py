@@ -33,6 +33,7 @@ from crm.partners.normalize import (
     search_key,
 )
 from crm.partners.territory import InvalidPostalCode, locate
+from crm.partners.words import refresh_organisation_words
 
 
 class PartnerValidationError(ValidationError):
@@ -134,6 +135,8 @@ def save_organisation(data: OrganisationInput, organisation: Organisation | None
                              created=lambda: f"Structure créée : {target.name}", updated="Structure modifiée"):
         for key, value in values.items():
             setattr(target, key, value)
+    db.session.flush()
+    refresh_organisation_words([organisation.id])
     return organisation
 
 

@@ -116,6 +116,10 @@ def test_contact_search_filters_and_sort(client, login, db) -> None:
     assert listed(client, "q=MAR&sort=-name") == ["Martin", "Marchand"]
     assert listed(client, "q=laiterie") == ["Marchand"]  # by organisation name
     assert listed(client, "q=arcon") == ["Marchand"]  # by commune
+    assert listed(client, "q=sarthois") == ["Marchand"]  # by a later word of the organisation's name
+    assert listed(client, "q=ornaises plast") == ["Bernard", "Martin"]  # words in any order
+    assert listed(client, "q=aiterie") == []  # the start of a word, not any part of it
+    assert listed(client, "q=_") == []  # a LIKE wildcard is taken literally
     assert listed(client, "q=sacha.bernard@") == ["Bernard"]  # by email
     assert listed(client, "club=yes") == ["Bernard", "Martin"]
     assert listed(client, "club=no") == ["Marchand", "Petit"]
@@ -173,3 +177,16 @@ def test_broad_search_counts_up_to_the_limit(client, login, db, monkeypatch) -> 
     seed_people(db)
     page = client.get("/admin/contacts/").get_data(as_text=True)
     assert "1–4 sur plus de 2" in page
+
+
+def test_organisation_search_finds_any_word_of_the_name_or_commune(client, login, db) -> None:
+    login("viewer")
+    seed_people(db)
+    make_org("Fonderie Fictive", postal_code="61250", commune="Saint-Germain-du-Corbéis")
+    db.session.commit()
+    for query, expected in [("ornaises", {"Plastiques Ornaises"}), ("germain", {"Fonderie Fictive"}),
+                            ("corbeis fonderie", {"Fonderie Fictive"}), ("sarthoise", {"Laiterie Sarthoise"}),
+                            ("ornaisesx", set())]:
+        html = client.get(f"/admin/structures/?q={query}").get_data(as_text=True)
+        shown = {name for name in ["Plastiques Ornaises", "Laiterie Sarthoise", "Fonderie Fictive"] if name in html}
+        assert shown == expected, query
