@@ -204,7 +204,11 @@ def _uid(imap: imaplib.IMAP4_SSL, host: str, command: str, *args: Any) -> list[A
 def _imap_messages(imap: imaplib.IMAP4_SSL, host: str, user: str, password: str,
                    folder: str) -> Iterator[tuple[bytes, Callable[[], None]]]:
     try:
-        imap.login(user, password)
+        if (user + password).isascii():
+            imap.login(user, password)
+        else:  # LOGIN is ASCII only (imaplib cannot even send it); SASL PLAIN carries UTF-8 (RFC 4616)
+            credentials = f"\0{user}\0{password}".encode()
+            imap.authenticate("PLAIN", lambda _challenge: credentials)
     except imaplib.IMAP4.abort:
         raise
     except imaplib.IMAP4.error as exc:

@@ -1,17 +1,29 @@
-"""Reading the Maildir outbox for the back office: newest first, each message with its parts."""
+"""The Maildir outbox: read for the back office (newest first, each message with its parts), and emptied of a
+person's messages when their data is erased."""
 
 from __future__ import annotations
 
+import logging
 import mailbox
 import re
+from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from email.utils import getaddresses
 
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from crm.extensions import db
 from crm.mail.transport import open_maildir
 from crm.pagination import Page
+
+log = logging.getLogger(__name__)
+FORGET_KEY = "crm_outbox_forget"
 
 _PARSER = BytesParser(policy=policy.default)
 
@@ -73,3 +85,54 @@ def get_message(path: str, key: str) -> OutboxMessage | None:
     if "/" in key or key not in box:
         return None
     return _parse(box, key, with_body=True)
+
+
+def _recipients(box: mailbox.Maildir, key: str) -> set[str]:
+    with box.get_file(key) as handle:
+        headers = _PARSER.parse(handle, headersonly=True)  # type: ignore[arg-type]
+    values = [str(value) for name in ("To", "Cc", "Bcc") for value in headers.get_all(name, [])]
+    return {address.lower() for _, address in getaddresses(values) if address}
+
+
+def remove_messages_to(path: str, addresses: set[str]) -> int:
+    """Deletes the outbox messages sent to any of these addresses; returns how many."""
+    if not Path(path, "cur").is_dir() and not Path(path, "new").is_dir():
+        return 0
+    box = open_maildir(path)
+    wanted = {address.lower() for address in addresses}
+    removed = 0
+    for key in list(box.keys()):
+        try:
+            if _recipients(box, key) & wanted:
+                box.discard(key)
+                removed += 1
+        except FileNotFoundError:  # read or removed by someone else meanwhile
+            continue
+    return removed
+
+
+def forget_after_commit(addresses: list[str]) -> None:
+    """Once the transaction commits (an erasure), the outbox loses every message sent to these addresses; a
+    rollback keeps them. Files cannot roll back, hence after the commit rather than during the transaction."""
+    db.session.connection()  # the transaction these belong to
+    pending = db.session.info.setdefault(FORGET_KEY, {})
+    pending.setdefault(current_app.config["MAILDIR_PATH"], set()).update(addresses)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_pending(session: Session) -> None:
+    pending: dict[str, set[str]] = session.info.pop(FORGET_KEY, {})
+    for path, addresses in pending.items():
+        try:
+            removed = remove_messages_to(path, addresses)
+        except OSError:
+            log.exception("outbox %s: could not remove the messages of an erased person", path)
+            continue
+        if removed:
+            log.info("outbox %s: %s message(s) of an erased person removed", path, removed)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_pending(session: Session, previous_transaction: SessionTransaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(FORGET_KEY, None)

@@ -24,6 +24,7 @@ from crm.audit.models import AuditLog
 from crm.consent import services as consent
 from crm.consent.models import ConsentAction, OptInStatus, SuppressionReason
 from crm.extensions import db
+from crm.mail import outbox
 from crm.partners.models import Contact
 from crm.privacy.models import Erasure
 from crm.privacy.references import is_json, is_text, primary_key_of, references_to
@@ -163,6 +164,7 @@ def erase_contact(contact: Contact, *, user_id: int | None = None, reason: str =
     everywhere, local, emails = personal_values(contact)
     for email in emails:  # also the addresses of records merged into this one
         consent.suppress(email, SuppressionReason.ERASURE, "Effacement des données personnelles (RGPD)")
+    outbox.forget_after_commit(emails)  # the copies of what was sent to the person, where mail goes to a Maildir
     if consent.subscription_of(contact).status != OptInStatus.NONE.value:
         consent.set_status(contact, OptInStatus.UNSUBSCRIBED)
     consent.set_topics(contact, set())

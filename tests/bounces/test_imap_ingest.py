@@ -62,8 +62,8 @@ class ImapsServer:
 
     host = "127.0.0.1"
 
-    def __init__(self, cert: Path, key: Path) -> None:
-        self.cert, self.key = cert, key
+    def __init__(self, cert: Path, key: Path, password: str = PASSWORD) -> None:
+        self.cert, self.key, self.password = cert, key, password
         self.port = 0
         self._ready = threading.Event()
         self._failure: BaseException | None = None
@@ -75,7 +75,7 @@ class ImapsServer:
             self._stopping = asyncio.Event()
             args = argparse.Namespace(host=self.host, port=0, debug=False, cert=None, key=None, tls=False,
                                       passlib_cfg=None, proxy_protocol=None, demo_data=False,
-                                      demo_user=USER, demo_password=PASSWORD)
+                                      demo_user=USER, demo_password=self.password)
             backend, config = await DictBackend.init(args, reject_dnsbl=False, invalid_user_sleep=0.0,
                                                      cpu_subsystem=Subsystem.for_asyncio(),
                                                      hash_context=BuiltinHash(rounds=1000))  # fast logins
@@ -110,7 +110,8 @@ class ImapsServer:
         tls = ssl.create_default_context(cafile=self.cert)
         tls.check_hostname = False
         imap = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=tls, timeout=10)
-        imap.login(USER, PASSWORD)
+        credentials = f"\0{USER}\0{self.password}".encode()
+        imap.authenticate("PLAIN", lambda _challenge: credentials)
         return imap
 
     def deliver(self, messages: list[bytes], folder: str = WIRE_FOLDER) -> None:
@@ -137,8 +138,8 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
 def start_imaps() -> Iterator[Callable[[Path, Path], ImapsServer]]:
     servers: list[ImapsServer] = []
 
-    def start(cert: Path, key: Path) -> ImapsServer:
-        server = ImapsServer(cert, key)
+    def start(cert: Path, key: Path, password: str = PASSWORD) -> ImapsServer:
+        server = ImapsServer(cert, key, password)
         server.start()
         servers.append(server)
         return server
@@ -314,3 +315,16 @@ def test_the_scheduler_job_logs_a_mailbox_error_and_carries_on(
     with app.app_context():
         assert set(db.session.scalars(sa.select(Suppression.email_hash))) == {email_hash(PERMANENT["postfix_01.txt"])}
         assert imaps.seen() == [True]
+
+
+def test_a_password_with_accents_is_sent_in_utf8(start_imaps: Callable[..., ImapsServer],
+                                                  certificate: tuple[Path, Path], make_app: Callable[..., Flask]) -> None:
+    server = start_imaps(*certificate, password="clé secrète à ne pas divulguer")
+    app = make_app(**imap_settings(server, BOUNCE_IMAP_PASSWORD="clé secrète à ne pas divulguer",
+                                   BOUNCE_IMAP_FOLDER="INBOX"))
+    with app.app_context():
+        server.deliver([(SAMPLES / "postfix_01.txt").read_bytes()], "INBOX")
+        assert ingest_configured().suppressed == [PERMANENT["postfix_01.txt"]]
+        app.config["BOUNCE_IMAP_PASSWORD"] = "clé erronée"
+        with pytest.raises(MailboxError, match="refuse l'identifiant"):
+            ingest_configured()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import mailbox
+from email.message import EmailMessage
+
 import sqlalchemy as sa
 
 from crm.audit.models import AuditLog
@@ -114,3 +117,33 @@ def test_erasure_after_a_merge_also_removes_the_merged_record(app) -> None:
     db.session.commit()
     assert people.text_occurrences([FIRST, LAST, EMAIL, PHONE, "zephyrine.ancienne@example.org", "06 00 11 22 33"]) == []
     assert is_suppressed("zephyrine.ancienne@example.org") and is_suppressed(EMAIL)
+
+
+def _outbox_with(path: str, *recipients: str) -> None:
+    box = mailbox.Maildir(path, create=True)
+    for to in recipients:
+        message = EmailMessage()
+        message["From"] = "Territoires d'industrie <ti@example.org>"
+        message["To"] = to
+        message["Subject"] = "Lettre d'information"
+        message.set_content("Bonjour")
+        box.add(message)
+
+
+def _outbox_recipients(path: str) -> list[str]:
+    return sorted(str(message["To"]) for message in mailbox.Maildir(path, create=False))
+
+
+def test_erasure_empties_the_outbox_of_the_persons_mail_once_committed(app) -> None:
+    contact, _ = _person()
+    path = app.config["MAILDIR_PATH"]
+    _outbox_with(path, f"{FIRST} {LAST} <{EMAIL.upper()}>", "Gaspard Témoin <gaspard.temoin@example.org>", EMAIL)
+
+    erase_contact(db.session.get(Contact, contact.id))
+    db.session.rollback()  # an erasure that did not go through leaves the outbox alone
+    assert len(_outbox_recipients(path)) == 3
+
+    erase_contact(db.session.get(Contact, contact.id))
+    db.session.commit()
+    [left] = _outbox_recipients(path)
+    assert left.endswith("<gaspard.temoin@example.org>")
