@@ -27,12 +27,12 @@ setup: install
 
 run: setup
 	@echo "Back-office : http://$(HOST):$(PORT)/  (Ctrl-C arrête l'application et le planificateur)"
-	@# When either ends (Ctrl-C, or the web app stopped), the whole group is told to stop, this shell excepted
-	@# (a trap that signals its own shell would call itself again), and the scheduler ends its current batch.
-	@trap 'trap "" INT TERM; kill 0; wait' INT TERM; \
-	$(BIN)/python scheduler.py & \
+	@# Ctrl-C reaches the web app and the scheduler; when the web app ends, however it ends, the scheduler is told
+	@# to stop too (SIGTERM): it finishes the batch it is sending, then exits, and this waits for it.
+	@$(BIN)/python scheduler.py & scheduler=$$!; \
+	trap 'kill -TERM $$scheduler 2>/dev/null' INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT); \
-	trap "" INT TERM; kill 0; wait
+	kill -TERM $$scheduler 2>/dev/null; wait $$scheduler
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
