@@ -149,3 +149,34 @@ def test_import_page_in_english(client: FlaskClient, login: Any) -> None:
     assert "Import partners" in page and "File (CSV or Excel .xlsx)" in page
     refused = client.post("/admin/donnees/import", data={}, follow_redirects=True)
     assert "Choose a file." in refused.get_data(as_text=True)
+
+
+def test_status_and_kind_labels_follow_the_language(client: FlaskClient, login: Any) -> None:
+    from crm.extensions import db
+    from crm.events.models import EVENT_KIND_LABELS, EventKind
+    from crm.partners import services as partners
+    from tests.campaigns.factories import campaign
+    from tests.privacy import people
+
+    person = people.make_person("Camille", "Exemple", "camille.exemple@example.org", "")
+    partners.set_ambassador_status(person, "active")
+    event_id = people.make_event("Comité de test", days=10)
+    item = campaign(schedule=False)
+    db.session.commit()
+    kind = EVENT_KIND_LABELS[next(iter(EventKind))]
+    login("admin")
+
+    def pages() -> str:
+        return "".join(_text(client, url) for url in (
+            "/admin/contacts/", f"/admin/contacts/{person.id}", "/admin/lettres/", f"/admin/lettres/{item.id}",
+            f"/admin/evenements/{event_id}", "/admin/utilisateurs/"))
+
+    french = pages()
+    assert "Ambassadeur actif" in french and "Brouillon" in french and kind in french
+    client.post("/langue/en")
+    english = pages()
+    assert "Active ambassador" in english and "Draft" in english and "Semi-annual technical committee" in english
+    assert "Ambassadeur actif" not in english and ">Brouillon<" not in english
+    assert "Administrator" in english  # a role in the users page
+    progress = client.get(f"/admin/lettres/{item.id}/progression.json").get_json()
+    assert progress["status_label"] == "Draft"
