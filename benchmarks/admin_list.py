@@ -34,12 +34,13 @@ from crm.partners.models import (  # noqa: E402
     Sector,
     contact_axes,
     contact_sectors,
+    contact_words,
     organisation_sectors,
     organisation_words,
 )
 from crm.partners.normalize import search_key  # noqa: E402
 from crm.partners.taxonomy import load_reference_taxonomy  # noqa: E402
-from crm.partners.words import word_rows  # noqa: E402
+from crm.partners.words import contact_word_rows, word_rows  # noqa: E402
 from crm.partners.territory import locate  # noqa: E402
 
 SCHEMA = "bench_admin_list"
@@ -96,6 +97,7 @@ def seed(contacts: int, rng: random.Random) -> None:
     connection.execute(sa.insert(ClubMembership.__table__), club_rows)
     batch: list[dict] = []
     axis_rows: list[dict] = []
+    word_rows_batch: list[dict] = []
     sector_rows: list[dict] = []
     for contact_id in range(1, contacts + 1):
         first, last = fake_name(rng), fake_name(rng)
@@ -105,6 +107,7 @@ def seed(contacts: int, rng: random.Random) -> None:
                       "email_hash": email_hash(email), "phone": "", "job_title": "",
                       "organisation_id": rng.randint(1, organisations), "ambassador_status": "none",
                       "language": "fr", "created_at": now, "updated_at": now})
+        word_rows_batch.extend(contact_word_rows(contact_id, search_key(first), search_key(last)))
         axis_rows.append({"contact_id": contact_id, "axis_id": rng.choice(axes)})
         if rng.random() < 0.3:
             sector_rows.append({"contact_id": contact_id, "sector_id": rng.choice(sectors)})
@@ -112,11 +115,15 @@ def seed(contacts: int, rng: random.Random) -> None:
             connection.execute(sa.insert(Contact.__table__), batch)
             connection.execute(sa.insert(contact_axes), axis_rows)
             connection.execute(sa.insert(contact_sectors), sector_rows)
-            batch, axis_rows, sector_rows = [], [], []
+            if word_rows_batch:
+                connection.execute(sa.insert(contact_words), word_rows_batch)
+            batch, axis_rows, sector_rows, word_rows_batch = [], [], [], []
     if batch:
         connection.execute(sa.insert(Contact.__table__), batch)
         connection.execute(sa.insert(contact_axes), axis_rows)
         connection.execute(sa.insert(contact_sectors), sector_rows)
+        if word_rows_batch:
+            connection.execute(sa.insert(contact_words), word_rows_batch)
     if connection.dialect.name == "postgresql":
         for table in ("organisations", "contacts"):
             connection.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

@@ -13,9 +13,9 @@ from crm.consent.models import ConsentAction, ConsentRecord, OptInStatus, Subscr
 from crm.db import utcnow
 from crm.extensions import db
 from crm.imports.planning import CHUNK, Action, Plan, Progress, _chunks, key_filter
-from crm.partners.models import Contact, Organisation, contact_sectors, organisation_sectors
+from crm.partners.models import Contact, Organisation, contact_sectors, contact_words, organisation_sectors
 from crm.partners.normalize import search_key
-from crm.partners.words import refresh_organisation_words
+from crm.partners.words import contact_word_rows, refresh_contact_words, refresh_organisation_words
 
 IMPORT_SOURCE = "import"
 NEWSLETTER_TOPIC = "lettre"
@@ -147,9 +147,12 @@ def _apply_contacts(plan: Plan, org_ids: dict[str, int], filename: str, now: Any
     created_ids: dict[str, int] = {}
     done = 0
     by_email = {row.email: row for row in creating}
+    keys_by_email = {values["email"]: (values["first_name_key"], values["last_name_key"]) for values in new_rows}
+    word_rows: list[dict[str, object]] = []
     for new_id, email in _insert_returning(table, new_rows, "email"):
         row = by_email[email]
         created_ids[email] = new_id
+        word_rows.extend(contact_word_rows(new_id, *keys_by_email[email]))
         row.contact_id = new_id
         audit_rows.append({"action": "create", "entity_type": "contact", "entity_id": new_id, "at": now,
                            "summary": f"Contact créé par import ({filename}, ligne {row.line})",
@@ -172,6 +175,9 @@ def _apply_contacts(plan: Plan, org_ids: dict[str, int], filename: str, now: Any
                            "summary": f"Contact mis à jour par import ({filename}, ligne {row.line})",
                            "changes": {k: [None, v] for k, v in row.contact_values.items()}})
     _bulk_update(table, updates)
+    for chunk in _chunks(word_rows):
+        db.session.execute(sa.insert(contact_words), chunk)
+    refresh_contact_words([u["id"] for u in updates if "first_name_key" in u or "last_name_key" in u])
     _add_links(contact_sectors, "contact_id",
                [(row.contact_id, s) for row in plan.rows if row.contact_id and row.action in
                 (Action.CREATE, Action.UPDATE) for s in row.sector_ids])

@@ -21,10 +21,10 @@ import sqlalchemy as sa
 from crm.audit import services as audit
 from crm.audit.models import AuditLog
 from crm.extensions import db
-from crm.partners.models import AmbassadorStatus, Contact, Organisation, organisation_words
+from crm.partners.models import AmbassadorStatus, Contact, Organisation
 from crm.partners.normalize import search_key
 from crm.partners.services import coalesce_club_memberships
-from crm.partners.words import refresh_organisation_words
+from crm.partners.words import refresh_contact_words, refresh_organisation_words
 from crm.privacy.references import Reference, jsonable, primary_key_of, references_to
 
 # How far a row went; unknown statuses rank 0. Deliveries, invitations and signups share the scale.
@@ -164,6 +164,8 @@ def merge_contacts(keep: Contact, drop: Contact, user_id: int | None = None) -> 
     for name, value in filled.items():
         setattr(keep, name, value)
     keep.first_name_key, keep.last_name_key = search_key(keep.first_name), search_key(keep.last_name)
+    db.session.flush()
+    refresh_contact_words([keep_id])  # the dropped contact's went with it (ON DELETE CASCADE)
     audit.record("merge", "contact", keep_id, f"Fusion avec le contact n° {drop_id} ({before['email']})",
                  {"merged_contact": before, "filled": jsonable(filled), **report.as_json()}, user_id=user_id)
     db.session.flush()
@@ -175,8 +177,6 @@ def merge_organisations(keep: Organisation, drop: Organisation, user_id: int | N
     if keep.id == drop.id:
         raise MergeError("Choisissez deux structures différentes.")
     keep_id, drop_id = keep.id, drop.id
-    # Search words are derived from the names: dropped with their structure, rewritten for the kept one below.
-    db.session.execute(sa.delete(organisation_words).where(organisation_words.c.organisation_id == drop_id))
     before, report = _move_everything(Organisation.__table__, "organisation", keep_id, drop_id)
     report.combined.extend(coalesce_club_memberships(keep_id))  # both may have been members of the Club
     filled = {name: getattr(drop, name) for name in ORGANISATION_FILLABLE
@@ -192,7 +192,7 @@ def merge_organisations(keep: Organisation, drop: Organisation, user_id: int | N
         filled["siret"] = siret
     keep.commune_key = search_key(keep.commune)
     db.session.flush()
-    refresh_organisation_words([keep_id])
+    refresh_organisation_words([keep_id])  # the dropped structure's went with it (ON DELETE CASCADE)
     audit.record("merge", "organisation", keep_id, f"Fusion avec la structure n° {drop_id} ({before['name']})",
                  {"merged_organisation": before, "filled": jsonable(filled), **report.as_json()}, user_id=user_id)
     db.session.flush()

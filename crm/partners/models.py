@@ -40,14 +40,24 @@ organisation_sectors = sa.Table(
     sa.Column("organisation_id", sa.ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("sector_id", sa.ForeignKey("sectors.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
-# Every word of an organisation's name and commune keys (crm.partners.words), so that a search finds
-# "Usinage du Perche" from "perche" through an index range, as it finds it from "usinage".
+# Search words (crm.partners.words): every word of an organisation's name and commune keys, and the later words
+# of a contact's compound names, so that "perche" finds "Usinage du Perche" and "dupont" finds "Martin-Dupont"
+# through an index range. Derived from the record's own columns: merge, export and erasure leave these tables to
+# crm.partners.words (crm.privacy.references skips tables marked "derived").
 organisation_words = sa.Table(
     "organisation_words",
     db.metadata,
     sa.Column("word", search_key_type(120), primary_key=True),
     sa.Column("organisation_id", sa.ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True,
               index=True),
+    info={"derived": True},
+)
+contact_words = sa.Table(
+    "contact_words",
+    db.metadata,
+    sa.Column("word", search_key_type(100), primary_key=True),
+    sa.Column("contact_id", sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True),
+    info={"derived": True},
 )
 contact_sectors = sa.Table(
     "contact_sectors",

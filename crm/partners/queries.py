@@ -24,6 +24,7 @@ from crm.partners.models import (
     Sector,
     contact_axes,
     contact_sectors,
+    contact_words,
     organisation_sectors,
     organisation_words,
 )
@@ -83,7 +84,7 @@ def _current_club_member(organisation_id: sa.ColumnElement[Any], today: date) ->
 
 
 def _contact_ids_matching(token: str) -> sa.CompoundSelect[Any]:
-    """A union of index range scans (last name, first name, e-mail, organisation name or commune).
+    """A union of index range scans (last name, first name, a later word of either, e-mail, organisation).
 
     Written as a union rather than one OR so that both SQLite and PostgreSQL drive it from the indexes
     instead of scanning every contact.
@@ -93,6 +94,7 @@ def _contact_ids_matching(token: str) -> sa.CompoundSelect[Any]:
         ids.where(starts_with(Contact.last_name_key, token)),
         ids.where(starts_with(Contact.first_name_key, token)),
         ids.where(starts_with(Contact.email, token)),
+        sa.select(contact_words.c.contact_id).where(starts_with(contact_words.c.word, token)),
         ids.where(Contact.organisation_id.in_(_organisations_matching(token))),
     )
 

@@ -33,7 +33,7 @@ from crm.partners.normalize import (
     search_key,
 )
 from crm.partners.territory import InvalidPostalCode, locate
-from crm.partners.words import refresh_organisation_words
+from crm.partners.words import refresh_contact_words, refresh_organisation_words
 
 
 class PartnerValidationError(ValidationError):
@@ -193,6 +193,7 @@ def save_contact(data: ContactInput, contact: Contact | None = None) -> Contact:
         db.session.flush()
         if data.ambassador_status != target.ambassador_status:
             set_ambassador_status(target, data.ambassador_status)
+    refresh_contact_words([contact.id])
     return contact
 
 

@@ -26,6 +26,7 @@ from crm.consent.models import ConsentAction, OptInStatus, SuppressionReason
 from crm.extensions import db
 from crm.mail import outbox
 from crm.partners.models import Contact
+from crm.partners.words import forget_contact_words
 from crm.privacy.models import Erasure
 from crm.privacy.references import is_json, is_text, primary_key_of, references_to
 
@@ -168,6 +169,7 @@ def erase_contact(contact: Contact, *, user_id: int | None = None, reason: str =
     if consent.subscription_of(contact).status != OptInStatus.NONE.value:
         consent.set_status(contact, OptInStatus.UNSUBSCRIBED)
     consent.set_topics(contact, set())
+    forget_contact_words(contact.id)
     for ref in references_to("contacts"):
         if ref.table.name not in SKIPPED_TABLES:
             _scrub_rows(ref.table, ref.column == contact.id, local, linked=True)

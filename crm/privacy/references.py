@@ -51,9 +51,12 @@ class Reference:
 
 
 def references_to(table_name: str) -> list[Reference]:
-    """Every (table, column) with a foreign key to ``table_name``.id, in dependency order."""
+    """Every (table, column) with a foreign key to ``table_name``.id, in dependency order. Tables marked
+    ``info={"derived": True}`` (search words rebuilt from the record's own columns) are left out."""
     found = []
     for table in db.metadata.sorted_tables:
+        if table.info.get("derived"):
+            continue
         for column in table.columns:
             for fk in column.foreign_keys:
                 if fk.column.table.name == table_name and fk.column.name == "id":

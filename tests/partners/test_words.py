@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
 from crm.extensions import db
 from crm.imports import fields
-from crm.imports.merging import merge_organisations
+from crm.imports.merging import merge_contacts, merge_organisations
 from crm.imports.reading import read_file
 from crm.imports.services import run_import
 from crm.partners import services
-from crm.partners.models import Organisation, organisation_words
+from crm.partners.models import Contact, Organisation, contact_words, organisation_words
 from crm.partners.queries import PartnerFilters, contacts_statement, organisations_statement
 from crm.partners.words import words_of
+from crm.privacy.erasure import erase_contact
+from crm.privacy.register import data_held
 
 HEADER = "Prénom;Nom;Adresse;Téléphone;Fonction;Structure;SIRET;CP;Ville;Accord newsletter\r\n"
 
@@ -77,3 +80,60 @@ def test_merged_organisations_leave_the_kept_ones_words(app) -> None:
     assert words(drop_id) == set()
     assert words(keep_id) == {"plasturgie", "fictive", "d", "alencon"}
     assert found("sarthe") == [] and found("fictive") == ["Plasturgie Fictive d'Alençon"]
+
+
+def contact_words_of(contact_id: int) -> set[str]:
+    return set(db.session.scalars(sa.select(contact_words.c.word).where(contact_words.c.contact_id == contact_id)))
+
+
+def people_found(q: str) -> list[str]:
+    return [contact.email for contact in db.session.scalars(contacts_statement(PartnerFilters(q=q)))]
+
+
+def person(first: str, last: str, email: str) -> Any:
+    return services.save_contact(services.ContactInput(email=email, first_name=first, last_name=last))
+
+
+def test_a_compound_name_is_found_by_each_of_its_words(app) -> None:
+    martin_dupont = person("Anne-Sophie", "Martin-Dupont", "as.martin-dupont@example.org")
+    person("Yves", "Le Gall", "yves.legall@example.org")
+    person("Dominique", "Dupuis", "d.dupuis@example.org")
+    db.session.commit()
+    assert people_found("dupont") == ["as.martin-dupont@example.org"]
+    assert people_found("martin") == ["as.martin-dupont@example.org"]
+    assert people_found("sophie") == ["as.martin-dupont@example.org"]
+    assert people_found("gall") == ["yves.legall@example.org"]
+    assert sorted(people_found("dup")) == ["as.martin-dupont@example.org", "d.dupuis@example.org"]
+    assert contact_words_of(martin_dupont.id) == {"sophie", "dupont"}  # first words are found by the keys
+
+    services.save_contact(services.ContactInput(email="as.martin-dupont@example.org", first_name="Anne",
+                                                last_name="Martin"), martin_dupont)
+    db.session.commit()
+    assert people_found("dupont") == [] and contact_words_of(martin_dupont.id) == set()
+
+
+def test_an_imported_compound_name_is_found(app) -> None:
+    sheet = read_file("f.csv", (HEADER + "Jean-Marc;De La Fontaine;jm.dlf@example.org;;;;;;;oui\r\n").encode("cp1252"))
+    mapping = fields.propose_mapping(sheet.header)
+    mapping[2] = "email"
+    run_import(sheet, mapping, "update")
+    db.session.commit()
+    assert people_found("fontaine") == ["jm.dlf@example.org"] and people_found("marc") == ["jm.dlf@example.org"]
+
+
+def test_erasure_forgets_the_words_and_merge_keeps_the_kept_ones(app) -> None:
+    kept = person("Claire", "Martin-Dupont", "claire.md@example.org")
+    dropped = person("Claire", "Martin Dupont", "claire.martin.dupont@example.org")
+    other = person("Lou", "Saint-Ange", "lou.sa@example.org")
+    db.session.commit()
+    dropped_id, other_id = dropped.id, other.id
+    merge_contacts(kept, dropped)
+    db.session.commit()
+    assert contact_words_of(dropped_id) == set() and contact_words_of(kept.id) == {"dupont"}
+    assert people_found("dupont") == ["claire.md@example.org"]
+
+    erase_contact(db.session.get(Contact, other_id))
+    db.session.commit()
+    assert contact_words_of(other_id) == set() and people_found("ange") == []
+    # the derived table is not part of what an export or the register lists about a person
+    assert "contact_words" not in {table for _, table, _ in data_held()}

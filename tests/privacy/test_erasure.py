@@ -49,12 +49,14 @@ def test_erasure_leaves_nothing_personal_and_keeps_counts(app, make_user) -> Non
     expected = {**pointing, "erasures.contact_id": 1,
                 "consent_records.contact_id": pointing["consent_records.contact_id"] + 1}
     del expected["contact_topics.contact_id"]  # preferences go with the person; the ledger says so
+    assert expected.pop("contact_words.contact_id") == 1  # "unique", of Quelconque-Unique: gone with the name
     assert people.count_rows_pointing_at(contact.id) == expected
     after = _table_counts()
     assert after.pop("erasures") == before.pop("erasures") + 1 and after.pop("suppressions") == before.pop("suppressions") + 1
     assert after.pop("audit_logs") == before.pop("audit_logs") + 1  # the erasure itself is logged
     assert after.pop("consent_records") == before.pop("consent_records") + 1  # and written in the ledger
     after.pop("contact_topics"), before.pop("contact_topics")  # preferences are dropped with the person
+    assert after.pop("contact_words") == before.pop("contact_words") - 1  # and the search words of the name
     assert after == before
     assert is_suppressed(EMAIL)
     erased = db.session.get(Contact, contact.id)
