@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import flash
-from flask_babel import gettext
+from flask import current_app, flash, has_app_context, has_request_context
+from flask_babel import force_locale, gettext
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 from wtforms import SelectChoice, SelectMultipleField
@@ -17,6 +17,15 @@ from crm.errors import ValidationError
 from crm.extensions import db
 
 
+def _translate(string: str, **variables: Any) -> str:
+    """``gettext`` in the language of the request's reader; outside a request (scheduler jobs, CLI commands) in the
+    default language, without asking the locale selector, which reads the session that only a request has."""
+    if has_request_context() or not has_app_context():  # no app at all: Flask-Babel returns the source string
+        return gettext(string, **variables)
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return gettext(string, **variables)
+
+
 class _EscapedLazyString(LazyString):
     """A lazy translation that templates escape like any plain string.
 
@@ -24,13 +33,41 @@ class _EscapedLazyString(LazyString):
     validation messages as safe markup: « L'objet » would lose its ``&#39;``.
     """
 
+    def __init__(self, string: str, **variables: Any) -> None:
+        super().__init__(_translate, string, **variables)
+        self._source = string
+        self._variables = variables
+
     def __html__(self) -> Markup:
         return escape(str(self))
 
+    @property
+    def source(self) -> str:
+        """The French text as written in the code (the msgid), whatever the reader's language."""
+        if not self._variables:
+            return self._source
+        return self._source % {name: value.source if isinstance(value, _EscapedLazyString) else value
+                               for name, value in self._variables.items()}
+
 
 def lazy_gettext(string: str, **variables: Any) -> LazyString:
-    """``flask_babel.lazy_gettext`` for labels and messages defined at import time (use it as ``_l``)."""
-    return _EscapedLazyString(gettext, string, **variables)
+    """``flask_babel.lazy_gettext`` for labels and messages defined at import time (use it as ``_l``).
+
+    The text is translated each time it is turned into a string, for whoever is reading: it is not a ``str``, so
+    give ``str(label)`` to what needs one (JSON, ``", ".join``), and ``untranslated(label)`` to what must stay French.
+    """
+    return _EscapedLazyString(string, **variables)
+
+
+def untranslated(text: Any) -> str:
+    """The French source of a ``lazy_gettext`` label; any other value as ``str``.
+
+    For what must read the same whoever triggers it: mails to subscribers, CSV exports for French Excel, texts
+    stored in the database (audit summaries), French sentences a label is part of.
+    """
+    if isinstance(text, _EscapedLazyString):
+        return text.source
+    return str(text)
 
 
 def choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:

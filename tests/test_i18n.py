@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -151,32 +152,127 @@ def test_import_page_in_english(client: FlaskClient, login: Any) -> None:
     assert "Choose a file." in refused.get_data(as_text=True)
 
 
-def test_status_and_kind_labels_follow_the_language(client: FlaskClient, login: Any) -> None:
+def _labelled_records() -> Any:
+    """An ambassador invited (no answer yet) to a technical committee, with notes, and a draft newsletter."""
+    from types import SimpleNamespace
+
+    import sqlalchemy as sa
+
+    from crm.events.models import Invitation
     from crm.extensions import db
-    from crm.events.models import EVENT_KIND_LABELS, EventKind
     from crm.partners import services as partners
     from tests.campaigns.factories import campaign
     from tests.privacy import people
 
-    person = people.make_person("Camille", "Exemple", "camille.exemple@example.org", "")
+    event_id = people.make_event("Comité de test", days=10)  # kind: comite_technique
+    person = people.make_person("Camille", "Exemple", "camille.exemple@example.org", "", events=[event_id])
     partners.set_ambassador_status(person, "active")
-    event_id = people.make_event("Comité de test", days=10)
     item = campaign(schedule=False)
     db.session.commit()
-    kind = EVENT_KIND_LABELS[next(iter(EventKind))]
+    invitation_id = db.session.scalar(sa.select(Invitation.id).where(Invitation.contact_id == person.id))
+    return SimpleNamespace(contact_id=person.id, event_id=event_id, invitation_id=invitation_id, campaign_id=item.id)
+
+
+def test_status_and_kind_labels_follow_the_language(client: FlaskClient, login: Any) -> None:
+    records = _labelled_records()
     login("admin")
+    urls = {"contacts": "/admin/contacts/", "contact": f"/admin/contacts/{records.contact_id}",
+            "letters": "/admin/lettres/", "letter": f"/admin/lettres/{records.campaign_id}",
+            "event": f"/admin/evenements/{records.event_id}", "users": "/admin/utilisateurs/", "dashboard": "/admin/"}
+    # (page, French, English): each label where the page shows the record's own status, kind or role.
+    expected = [
+        ("contacts", "<td>Ambassadeur actif</td>", "<td>Active ambassador</td>"),
+        ("contact", "<p>Ambassadeur actif", "<p>Active ambassador"),
+        ("contact", "<strong>Appel</strong>", "<strong>Call</strong>"),  # a note in the timeline
+        ("contact", 'class="consent-status">Inscription confirmée', 'class="consent-status">Sign-up confirmed'),
+        ("letters", 'status-draft">Brouillon</span>', 'status-draft">Draft</span>'),
+        ("letter", 'status-draft" data-status-label>Brouillon</span>', 'status-draft" data-status-label>Draft</span>'),
+        ("event", "<dd>Comité technique semestriel</dd>", "<dd>Semi-annual technical committee</dd>"),
+        ("event", "<dd>Programmé (", "<dd>Scheduled ("),
+        ("event", 'status-invited">Sans réponse</span>', 'status-invited">No answer</span>'),
+        ("users", "<td>Administrateur</td>", "<td>Administrator</td>"),
+        ("dashboard", "Ambassadeur actif", "Active ambassador"),  # the ambassadors chart
+        ("dashboard", "Inscriptions en attente de confirmation de l&#39;adresse",
+         "Sign-ups awaiting address confirmation"),
+    ]
 
-    def pages() -> str:
-        return "".join(_text(client, url) for url in (
-            "/admin/contacts/", f"/admin/contacts/{person.id}", "/admin/lettres/", f"/admin/lettres/{item.id}",
-            f"/admin/evenements/{event_id}", "/admin/utilisateurs/"))
+    french = {name: _text(client, url) for name, url in urls.items()}
+    for page, in_french, in_english in expected:
+        assert in_french in french[page], (page, in_french)
+        assert in_english not in french[page], (page, in_english)
 
-    french = pages()
-    assert "Ambassadeur actif" in french and "Brouillon" in french and kind in french
     client.post("/langue/en")
-    english = pages()
-    assert "Active ambassador" in english and "Draft" in english and "Semi-annual technical committee" in english
-    assert "Ambassadeur actif" not in english and ">Brouillon<" not in english
-    assert "Administrator" in english  # a role in the users page
-    progress = client.get(f"/admin/lettres/{item.id}/progression.json").get_json()
-    assert progress["status_label"] == "Draft"
+    english = {name: _text(client, url) for name, url in urls.items()}
+    for page, in_french, in_english in expected:
+        assert in_english in english[page], (page, in_english)
+        assert in_french not in english[page], (page, in_french)
+
+    client.post("/langue/fr")
+    assert "<td>Ambassadeur actif</td>" in _text(client, "/admin/contacts/")
+
+
+def test_json_endpoints_give_labels_as_plain_text_in_the_reader_language(client: FlaskClient, login: Any) -> None:
+    records = _labelled_records()
+    login("editor")
+    progress_url = f"/admin/lettres/{records.campaign_id}/progression.json"
+    door_url = f"/admin/evenements/{records.event_id}/accueil/{records.invitation_id}"
+    assert client.get(progress_url).get_json()["status_label"] == "Brouillon"
+    marked = client.post(door_url, data={"came": "1"}, headers={"Accept": "application/json"})
+    assert marked.get_json()["label"] == "Présent"
+
+    client.post("/langue/en")
+    assert client.get(progress_url).get_json()["status_label"] == "Draft"
+    marked = client.post(door_url, data={"came": "0"}, headers={"Accept": "application/json"})
+    assert marked.status_code == 200 and marked.get_json()["label"] == "Absent"
+    marked = client.post(door_url, data={"came": "1"}, headers={"Accept": "application/json"})
+    assert marked.get_json()["label"] == "Present"
+
+
+def test_exports_mails_and_stored_texts_stay_french_in_english_mode(client: FlaskClient, login: Any,
+                                                                     outbox: list[Any]) -> None:
+    import sqlalchemy as sa
+
+    from crm.audit.models import AuditLog
+    from crm.extensions import db
+    from tests.signup.conftest import form_data
+
+    records = _labelled_records()
+    client.post("/langue/en")
+    signup_page = _text(client, "/inscription")
+    assert "Receive the newsletter" in signup_page and "Discuss a project" in signup_page  # the visitor's language
+    assert client.post("/inscription", data=form_data(requests=["newsletter", "project"])).status_code == 303
+    (message,) = outbox
+    assert "Recevoir la lettre d'information" in message.body and "Échanger sur un projet" in message.body
+    assert "Receive the newsletter" not in message.body
+    summary = db.session.scalar(sa.select(AuditLog.summary).where(AuditLog.action == "signup"))
+    assert summary == ("Inscription par le formulaire public : Recevoir la lettre d'information, "
+                       "Échanger sur un projet")
+
+    login("admin")
+    client.post("/langue/en")
+    contacts_csv = client.get("/admin/contacts/export.csv").data.decode("utf-8-sig")
+    assert "Ambassadeur actif" in contacts_csv and "Active ambassador" not in contacts_csv
+    invitees_csv = client.get(f"/admin/evenements/{records.event_id}/export.csv").data.decode("utf-8-sig")
+    assert "Sans réponse" in invitees_csv and "No answer" not in invitees_csv
+
+
+def test_labels_outside_a_request_are_french(smtp_app: Any, smtp_sink: Any) -> None:
+    """The scheduler has an app context and no request: no session, no reader, so the default language."""
+    from crm.db import utcnow
+    from crm.events import services as events
+    from crm.events.models import INVITATION_STATUS_LABELS, InvitationStatus
+    from crm.extensions import db
+    from crm.mail.pipeline import send_due
+    from tests.events.conftest import make_contact
+
+    assert str(INVITATION_STATUS_LABELS[InvitationStatus.WAITLISTED]) == "Liste d'attente"
+    starts = utcnow().replace(microsecond=0) + timedelta(days=30)
+    event = events.create_event(events.EventInput(kind="atelier", title="Atelier numérique", starts_at=starts,
+                                                  ends_at=starts + timedelta(hours=2)))
+    db.session.flush()
+    events.invite_contacts(event, [make_contact("Anne", "Lefort", "anne.lefort@example.org").id])
+    db.session.commit()
+    assert send_due().sent == 1
+    (message,) = smtp_sink.messages()
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Vous êtes invité(e) à l'événement suivant (atelier)." in body

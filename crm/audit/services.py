@@ -11,13 +11,15 @@ from flask_login import current_user
 
 from crm.audit.models import AuditLog
 from crm.extensions import db
+from crm.forms import lazy_gettext as _l
 
 FIELD_LABELS = {
-    "name": "nom", "kind": "type", "siret": "SIRET", "naf_code": "code NAF", "headcount_band": "effectif",
-    "address": "adresse", "postal_code": "code postal", "commune": "commune", "website": "site web",
-    "first_name": "prénom", "last_name": "nom", "email": "e-mail", "phone": "téléphone", "job_title": "fonction",
-    "organisation": "structure", "ambassador_status": "statut ambassadeur", "kit_sent_on": "kit envoyé le",
-    "sectors": "filières", "axes": "axes", "civility": "civilité", "language": "langue",
+    "name": _l("nom"), "kind": _l("type"), "siret": _l("SIRET"), "naf_code": _l("code NAF"),
+    "headcount_band": _l("effectif"), "address": _l("adresse"), "postal_code": _l("code postal"),
+    "commune": _l("commune"), "website": _l("site web"), "first_name": _l("prénom"), "last_name": _l("nom"),
+    "email": _l("e-mail"), "phone": _l("téléphone"), "job_title": _l("fonction"), "organisation": _l("structure"),
+    "ambassador_status": _l("statut ambassadeur"), "kit_sent_on": _l("kit envoyé le"), "sectors": _l("filières"),
+    "axes": _l("axes"), "civility": _l("civilité"), "language": _l("langue"),
 }
 
 

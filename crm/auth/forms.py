@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from crm.auth.models import ROLE_LABELS
 from crm.forms import choices
 
-ROLE_CHOICES = [(role.value, _l(label)) for role, label in ROLE_LABELS.items()]
+ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 

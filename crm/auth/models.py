@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.db import utcnow
 from crm.extensions import db
+from crm.forms import lazy_gettext as _l
 
 
 class Role(StrEnum):
@@ -19,7 +20,7 @@ class Role(StrEnum):
 
 
 ROLE_RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.ADMIN: 2}
-ROLE_LABELS = {Role.VIEWER: "Lecture seule", Role.EDITOR: "Éditeur", Role.ADMIN: "Administrateur"}
+ROLE_LABELS = {Role.VIEWER: _l("Lecture seule"), Role.EDITOR: _l("Éditeur"), Role.ADMIN: _l("Administrateur")}
 
 
 class User(UserMixin, db.Model):

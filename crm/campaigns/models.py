@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import TimestampMixin
 from crm.extensions import db
+from crm.forms import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from crm.consent.models import Topic
@@ -25,12 +26,12 @@ class CampaignStatus(StrEnum):
 
 
 CAMPAIGN_STATUS_LABELS = {
-    CampaignStatus.DRAFT: "Brouillon",
-    CampaignStatus.SCHEDULED: "Programmée",
-    CampaignStatus.SENDING: "Envoi en cours",
-    CampaignStatus.PAUSED: "En pause",
-    CampaignStatus.SENT: "Envoyée",
-    CampaignStatus.CANCELLED: "Annulée",
+    CampaignStatus.DRAFT: _l("Brouillon"),
+    CampaignStatus.SCHEDULED: _l("Programmée"),
+    CampaignStatus.SENDING: _l("Envoi en cours"),
+    CampaignStatus.PAUSED: _l("En pause"),
+    CampaignStatus.SENT: _l("Envoyée"),
+    CampaignStatus.CANCELLED: _l("Annulée"),
 }
 EDITABLE = (CampaignStatus.DRAFT.value, CampaignStatus.SCHEDULED.value)
 NOT_YET_SENT = (CampaignStatus.DRAFT.value, CampaignStatus.SCHEDULED.value, CampaignStatus.SENDING.value,

@@ -18,6 +18,7 @@ from crm.db import utcnow
 from crm.extensions import db
 from crm.mail.models import Delivery, DeliveryStatus
 from crm.errors import ValidationError
+from crm.forms import untranslated
 from crm.segments.models import Segment
 
 CampaignError = ValidationError  # field -> French message; nothing written when raised
@@ -35,7 +36,8 @@ class CampaignInput:
 
 def _require(campaign: Campaign, *statuses: CampaignStatus, action: str) -> None:
     if campaign.status not in {s.value for s in statuses}:
-        raise CampaignError({"status": f"Impossible de {action} une lettre « {campaign.status_label.lower()} »."})
+        label = untranslated(campaign.status_label).lower()
+        raise CampaignError({"status": f"Impossible de {action} une lettre « {label} »."})
 
 
 def save_campaign(data: CampaignInput, campaign: Campaign | None = None, *, author_id: int | None = None) -> Campaign:
@@ -205,7 +207,8 @@ class Progress:
         return int(100 * self.done / self.total) if self.total else 0
 
     def as_json(self) -> dict[str, Any]:
-        return {"status": self.status, "status_label": self.status_label, "total": self.total, "done": self.done,
+        # str(): in the reader's language, as plain text (jsonify would write a lazy label HTML-escaped).
+        return {"status": self.status, "status_label": str(self.status_label), "total": self.total, "done": self.done,
                 "percent": self.percent, "counts": self.counts, "unsubscribed_since": self.unsubscribed_since,
                 "errors": self.errors}
 

@@ -94,9 +94,7 @@ def preview_html(campaign_id: int) -> Response:
 
 @bp.route("/<int:campaign_id>/progression.json")
 def progress(campaign_id: int) -> Response:
-    data = services.progress(_get(campaign_id)).as_json()
-    data["status_label"] = _(data["status_label"])  # in the reader's language, as the page around it
-    return jsonify(data)
+    return jsonify(services.progress(_get(campaign_id)).as_json())
 
 
 @bp.route("/<int:campaign_id>/test", methods=["POST"])

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import utcnow
 from crm.extensions import db
+from crm.forms import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from crm.partners.models import Contact
@@ -42,11 +43,11 @@ class SuppressionReason(StrEnum):
 
 
 SUPPRESSION_LABELS = {
-    SuppressionReason.UNSUBSCRIBE: "Désinscription",
-    SuppressionReason.HARD_BOUNCE: "Adresse invalide (rejet définitif)",
-    SuppressionReason.COMPLAINT: "Signalement comme indésirable",
-    SuppressionReason.ERASURE: "Effacement (RGPD)",
-    SuppressionReason.MANUAL: "Ajout manuel",
+    SuppressionReason.UNSUBSCRIBE: _l("Désinscription"),
+    SuppressionReason.HARD_BOUNCE: _l("Adresse invalide (rejet définitif)"),
+    SuppressionReason.COMPLAINT: _l("Signalement comme indésirable"),
+    SuppressionReason.ERASURE: _l("Effacement (RGPD)"),
+    SuppressionReason.MANUAL: _l("Ajout manuel"),
 }
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from crm.consent.models import ConsentAction, ConsentRecord, OptInStatus, Subscription
 from crm.db import utcnow
 from crm.extensions import db
+from crm.forms import lazy_gettext as _l
 from crm.partners.models import (
     AMBASSADOR_LABELS,
     AmbassadorStatus,
@@ -30,9 +31,11 @@ from crm.partners.models import (
 from crm.partners.territory import department_label
 
 MONTHS_FR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
-ANSWER_SERIES = [("accepted", "Oui"), ("declined", "Non"), ("invited", "Sans réponse"), ("other", "Autre")]
-REQUEST_LABELS = {"join": "Rejoindre la démarche", "newsletter": "Recevoir la lettre", "project": "Échanger sur un projet",
-                  "ambassador": "Devenir ambassadeur", "kit": "Recevoir le kit de communication"}
+ANSWER_SERIES = [("accepted", _l("Oui")), ("declined", _l("Non")), ("invited", _l("Sans réponse")),
+                 ("other", _l("Autre"))]
+REQUEST_LABELS = {"join": _l("Rejoindre la démarche"), "newsletter": _l("Recevoir la lettre"),
+                  "project": _l("Échanger sur un projet"), "ambassador": _l("Devenir ambassadeur"),
+                  "kit": _l("Recevoir le kit de communication")}
 
 
 @dataclass
@@ -210,13 +213,13 @@ def _waiting() -> list[tuple[str, int]]:
     if requests is not None and "status" in requests.c:
         for kind, number in db.session.execute(sa.select(requests.c.kind, sa.func.count())
                                                .where(requests.c.status == "open").group_by(requests.c.kind)):
-            items.append((f"Demande : {REQUEST_LABELS.get(kind, kind)}", number))
+            items.append((_l("Demande : %(request)s", request=REQUEST_LABELS.get(kind, kind)), number))
     pending = _count(sa.select(sa.func.count()).select_from(Subscription)
                      .where(Subscription.status == OptInStatus.PENDING.value))
-    items.append(("Inscriptions en attente de confirmation de l'adresse", pending))
+    items.append((_l("Inscriptions en attente de confirmation de l'adresse"), pending))
     candidates = _count(sa.select(sa.func.count()).select_from(Contact)
                         .where(Contact.ambassador_status == AmbassadorStatus.CANDIDATE.value))
-    items.append(("Candidatures d'ambassadeur à examiner", candidates))
+    items.append((_l("Candidatures d'ambassadeur à examiner"), candidates))
     return items
 
 

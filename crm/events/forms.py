@@ -64,7 +64,7 @@ def format_reminders(event: Event) -> str:
 
 
 class EventForm(FlaskForm):
-    kind = SelectField(_l("Type d'événement"), choices=choices((k.value, _l(v)) for k, v in EVENT_KIND_LABELS.items()))
+    kind = SelectField(_l("Type d'événement"), choices=choices((k.value, v) for k, v in EVENT_KIND_LABELS.items()))
     title = StringField(_l("Titre"), validators=[DataRequired(_l("Le titre est obligatoire.")), Length(max=200)])
     starts_at = DateTimeLocalField(_l("Début (heure de Paris)"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
                                    validators=[DataRequired(_l("Indiquez la date et l'heure de début."))])
@@ -125,7 +125,7 @@ class InviteeFilterForm(FlaskForm):
         csrf = False
 
     status = SelectField(_l("Réponse"), choices=choices([("", _l("Toutes")), ("answered", _l("A répondu")),
-                                                       *((k.value, _l(v)) for k, v in INVITATION_STATUS_LABELS.items())]))
+                                                       *((k.value, v) for k, v in INVITATION_STATUS_LABELS.items())]))
     q = StringField(_l("Nom ou e-mail"))
 
 

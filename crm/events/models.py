@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import TimestampMixin, utcnow
 from crm.extensions import db
+from crm.forms import lazy_gettext as _l
 from crm.partners.models import Contact
 
 
@@ -22,11 +23,11 @@ class EventKind(StrEnum):
 
 
 EVENT_KIND_LABELS = {
-    EventKind.TECHNICAL_COMMITTEE: "Comité technique semestriel",
-    EventKind.LAUNCH: "Lancement",
-    EventKind.CLUB_MEETING: "Réunion du Club des Industriels",
-    EventKind.WORKSHOP: "Atelier",
-    EventKind.COMPANY_VISIT: "Visite d'entreprise",
+    EventKind.TECHNICAL_COMMITTEE: _l("Comité technique semestriel"),
+    EventKind.LAUNCH: _l("Lancement"),
+    EventKind.CLUB_MEETING: _l("Réunion du Club des Industriels"),
+    EventKind.WORKSHOP: _l("Atelier"),
+    EventKind.COMPANY_VISIT: _l("Visite d'entreprise"),
 }
 
 # Reminder rules copied onto each new event, per kind: (amount, unit) before the start.
@@ -40,7 +41,7 @@ class EventStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-EVENT_STATUS_LABELS = {EventStatus.PLANNED: "Programmé", EventStatus.CANCELLED: "Annulé"}
+EVENT_STATUS_LABELS = {EventStatus.PLANNED: _l("Programmé"), EventStatus.CANCELLED: _l("Annulé")}
 
 
 class InvitationStatus(StrEnum):
@@ -54,13 +55,13 @@ class InvitationStatus(StrEnum):
 
 
 INVITATION_STATUS_LABELS = {
-    InvitationStatus.INVITED: "Sans réponse",
-    InvitationStatus.ACCEPTED: "Oui",
-    InvitationStatus.WAITLISTED: "Liste d'attente",
-    InvitationStatus.DECLINED: "Non",
-    InvitationStatus.ATTENDED: "Présent",
-    InvitationStatus.NO_SHOW: "Absent",
-    InvitationStatus.CANCELLED: "Invitation retirée",
+    InvitationStatus.INVITED: _l("Sans réponse"),
+    InvitationStatus.ACCEPTED: _l("Oui"),
+    InvitationStatus.WAITLISTED: _l("Liste d'attente"),
+    InvitationStatus.DECLINED: _l("Non"),
+    InvitationStatus.ATTENDED: _l("Présent"),
+    InvitationStatus.NO_SHOW: _l("Absent"),
+    InvitationStatus.CANCELLED: _l("Invitation retirée"),
 }
 # Statuses that hold a seat: the capacity counts them.
 SEAT_STATUSES = (InvitationStatus.ACCEPTED.value, InvitationStatus.ATTENDED.value)

@@ -13,6 +13,7 @@ from crm.db import utcnow
 from crm.events.display import paris
 from crm.events.models import INVITATION_STATUS_LABELS, Event, Invitation, InvitationStatus
 from crm.extensions import db
+from crm.forms import untranslated
 from crm.pagination import Page, paginate
 from crm.partners.export import csv_rows
 from crm.partners.models import Contact, Organisation
@@ -103,7 +104,7 @@ def invitees_csv(event: Event, filters: InviteeFilters) -> Iterator[str]:
             organisation: Organisation | None = contact.organisation
             yield [contact.last_name, contact.first_name, contact.email or "",
                    organisation.name if organisation else "", organisation.commune if organisation else "",
-                   contact.job_title, INVITATION_STATUS_LABELS[InvitationStatus(invitation.status)],
+                   contact.job_title, untranslated(INVITATION_STATUS_LABELS[InvitationStatus(invitation.status)]),
                    _fmt(invitation.answered_at), _fmt(invitation.sent_at), _fmt(invitation.attendance_marked_at)]
 
     return csv_rows(EXPORT_HEADER, rows())

@@ -240,7 +240,7 @@ def mark(event_id: int, invitation_id: int) -> WerkzeugResponse | Response | tup
     db.session.commit()
     if wants_json:
         counts = services.counts(invitation.event)
-        return jsonify(status=invitation.status, label=invitation.status_label, came=counts["came"])
+        return jsonify(status=invitation.status, label=str(invitation.status_label), came=counts["came"])
     flash(f"{invitation.contact.full_name} : {invitation.status_label.lower()}.", "success")
     return redirect(url_for("events.door", event_id=event_id, q=request.args.get("q") or None)
                     + f"#invitation-{invitation.id}")

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from crm.extensions import db
+from crm.forms import lazy_gettext as _l
+from crm.forms import untranslated
 from crm.imports.models import ImportMapping
 from crm.partners.normalize import search_key
 
@@ -19,32 +21,32 @@ class Field:
 
 
 FIELDS: list[Field] = [
-    Field("email", "E-mail", ("email", "e mail", "mail", "mel", "courriel", "adresse mail", "adresse e mail",
-                              "adresse electronique", "adresse courriel")),
-    Field("civility", "Civilité", ("civilite", "titre", "civ")),
-    Field("first_name", "Prénom", ("prenom", "first name", "firstname")),
-    Field("last_name", "Nom", ("nom", "nom de famille", "last name", "lastname")),
-    Field("phone", "Téléphone", ("telephone", "tel", "portable", "mobile", "phone", "numero de telephone")),
-    Field("job_title", "Fonction", ("fonction", "poste", "job title", "titre du poste")),
-    Field("organisation_name", "Structure (nom)", ("structure", "entreprise", "societe", "organisation",
-                                                   "raison sociale", "nom de la structure", "nom structure",
-                                                   "organisme", "etablissement")),
-    Field("organisation_kind", "Type de structure", ("type", "type de structure", "categorie")),
-    Field("siret", "SIRET", ("siret", "n siret", "numero siret", "no siret")),
-    Field("naf_code", "Code NAF", ("naf", "code naf", "ape", "code ape", "naf ape")),
-    Field("headcount_band", "Effectif", ("effectif", "tranche d effectif", "salaries")),
-    Field("address", "Adresse", ("adresse", "adresse postale", "rue")),
-    Field("postal_code", "Code postal", ("code postal", "cp", "code_postal")),
-    Field("commune", "Commune", ("commune", "ville", "localite")),
-    Field("website", "Site web", ("site", "site web", "site internet", "web")),
-    Field("sectors", "Filières", ("filiere", "filieres", "secteur", "secteurs")),
-    Field("consent", "Consentement à la lettre", ("consentement", "consentement lettre", "accepte la lettre",
-                                                  "newsletter", "lettre d information", "abonne", "optin",
-                                                  "opt in", "rgpd")),
+    Field("email", _l("E-mail"), ("email", "e mail", "mail", "mel", "courriel", "adresse mail", "adresse e mail",
+                                   "adresse electronique", "adresse courriel")),
+    Field("civility", _l("Civilité"), ("civilite", "titre", "civ")),
+    Field("first_name", _l("Prénom"), ("prenom", "first name", "firstname")),
+    Field("last_name", _l("Nom"), ("nom", "nom de famille", "last name", "lastname")),
+    Field("phone", _l("Téléphone"), ("telephone", "tel", "portable", "mobile", "phone", "numero de telephone")),
+    Field("job_title", _l("Fonction"), ("fonction", "poste", "job title", "titre du poste")),
+    Field("organisation_name", _l("Structure (nom)"), ("structure", "entreprise", "societe", "organisation",
+                                                        "raison sociale", "nom de la structure", "nom structure",
+                                                        "organisme", "etablissement")),
+    Field("organisation_kind", _l("Type de structure"), ("type", "type de structure", "categorie")),
+    Field("siret", _l("SIRET"), ("siret", "n siret", "numero siret", "no siret")),
+    Field("naf_code", _l("Code NAF"), ("naf", "code naf", "ape", "code ape", "naf ape")),
+    Field("headcount_band", _l("Effectif"), ("effectif", "tranche d effectif", "salaries")),
+    Field("address", _l("Adresse"), ("adresse", "adresse postale", "rue")),
+    Field("postal_code", _l("Code postal"), ("code postal", "cp", "code_postal")),
+    Field("commune", _l("Commune"), ("commune", "ville", "localite")),
+    Field("website", _l("Site web"), ("site", "site web", "site internet", "web")),
+    Field("sectors", _l("Filières"), ("filiere", "filieres", "secteur", "secteurs")),
+    Field("consent", _l("Consentement à la lettre"), ("consentement", "consentement lettre", "accepte la lettre",
+                                                       "newsletter", "lettre d information", "abonne", "optin",
+                                                       "opt in", "rgpd")),
 ]
 FIELD_CODES = {f.code for f in FIELDS}
 FIELD_LABELS = {f.code: f.label for f in FIELDS}
-_ALIASES = {alias: f.code for f in FIELDS for alias in (f.aliases + (search_key(f.label), f.code))}
+_ALIASES = {alias: f.code for f in FIELDS for alias in (f.aliases + (search_key(untranslated(f.label)), f.code))}
 
 
 def header_key(header: str) -> str:
@@ -83,7 +85,7 @@ def check_mapping(mapping: list[str]) -> list[str]:
         if code not in FIELD_CODES:
             errors.append(f"Champ inconnu : {code}.")
         elif used.count(code) > 1:
-            errors.append(f"Le champ « {FIELD_LABELS[code]} » est associé à plusieurs colonnes.")
+            errors.append(f"Le champ « {untranslated(FIELD_LABELS[code])} » est associé à plusieurs colonnes.")
     if "email" not in used and "organisation_name" not in used and "siret" not in used:
         errors.append("Associez au moins une colonne à l'e-mail, au nom de la structure ou au SIRET.")
     return errors

@@ -11,7 +11,7 @@ from crm.forms import lazy_gettext as _l
 from crm.imports.fields import FIELDS
 from crm.imports.planning import MODE_LABELS, Mode
 
-MODE_CHOICES = choices((mode.value, _l(label)) for mode, label in MODE_LABELS.items())
+MODE_CHOICES = choices((mode.value, label) for mode, label in MODE_LABELS.items())
 
 
 class UploadForm(FlaskForm):

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from crm.consent.models import OptInStatus, Subscription, Suppression
 from crm.consent.services import email_hash
 from crm.extensions import db
+from crm.forms import lazy_gettext as _l
 from crm.imports.cleaning import CONTACT_FIELDS, ORGANISATION_FIELDS, CleanRow, Lookups, clean_row
 from crm.imports.reading import Sheet
 from crm.partners.models import (
@@ -40,9 +41,9 @@ class Mode(StrEnum):
 
 
 MODE_LABELS = {
-    Mode.SKIP: "Ignorer les fiches existantes",
-    Mode.UPDATE: "Mettre à jour les fiches existantes",
-    Mode.FILL: "Compléter seulement les champs vides",
+    Mode.SKIP: _l("Ignorer les fiches existantes"),
+    Mode.UPDATE: _l("Mettre à jour les fiches existantes"),
+    Mode.FILL: _l("Compléter seulement les champs vides"),
 }
 
 
@@ -55,8 +56,8 @@ class Action(StrEnum):
 
 
 ACTION_LABELS = {
-    Action.CREATE: "création", Action.UPDATE: "mise à jour", Action.UNCHANGED: "inchangé",
-    Action.SKIP: "ignoré", Action.REFUSE: "refusé",
+    Action.CREATE: _l("création"), Action.UPDATE: _l("mise à jour"), Action.UNCHANGED: _l("inchangé"),
+    Action.SKIP: _l("ignoré"), Action.REFUSE: _l("refusé"),
 }
 
 

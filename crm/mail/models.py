@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import utcnow
 from crm.extensions import db
+from crm.forms import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from crm.partners.models import Contact
@@ -27,13 +28,13 @@ class DeliveryStatus(StrEnum):
 
 
 DELIVERY_STATUS_LABELS = {
-    DeliveryStatus.QUEUED: "En attente",
-    DeliveryStatus.SENDING: "En cours",
-    DeliveryStatus.SENT: "Envoyé",
-    DeliveryStatus.FAILED: "Échec",
-    DeliveryStatus.BOUNCED: "Rejeté (bounce)",
-    DeliveryStatus.SKIPPED: "Non envoyé (adresse exclue)",
-    DeliveryStatus.CANCELLED: "Annulé",
+    DeliveryStatus.QUEUED: _l("En attente"),
+    DeliveryStatus.SENDING: _l("En cours"),
+    DeliveryStatus.SENT: _l("Envoyé"),
+    DeliveryStatus.FAILED: _l("Échec"),
+    DeliveryStatus.BOUNCED: _l("Rejeté (bounce)"),
+    DeliveryStatus.SKIPPED: _l("Non envoyé (adresse exclue)"),
+    DeliveryStatus.CANCELLED: _l("Annulé"),
 }
 FINAL_STATUSES = frozenset({DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.BOUNCED,
                             DeliveryStatus.SKIPPED, DeliveryStatus.CANCELLED})

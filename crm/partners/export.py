@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
+from crm.forms import untranslated
 from crm.partners.models import CIVILITIES, Contact, Organisation
 from crm.partners.territory import department_label
 
@@ -43,7 +44,7 @@ CONTACT_COLUMNS: list[tuple[str, Callable[[Contact], Any]]] = [
     ("Département", lambda c: department_label(c.organisation.department) if c.organisation else ""),
     ("Filières", lambda c: ", ".join(s.label for s in c.sectors)),
     ("Axes", lambda c: ", ".join(a.label for a in c.axes)),
-    ("Ambassadeur", lambda c: c.ambassador_label),
+    ("Ambassadeur", lambda c: untranslated(c.ambassador_label)),  # French, as the headers: for French Excel
     ("Kit envoyé le", lambda c: c.kit_sent_on.strftime("%d/%m/%Y") if c.kit_sent_on else ""),
 ]
 ORGANISATION_COLUMNS: list[tuple[str, Callable[[Organisation], Any]]] = [

@@ -37,7 +37,7 @@ def taxonomy_choices(model: Any, blank: Any = None) -> list[Any]:
     return choices([("", blank), *pairs] if blank is not None else pairs)
 
 
-AMBASSADOR_PAIRS = [(status.value, _l(label)) for status, label in AMBASSADOR_LABELS.items()]
+AMBASSADOR_PAIRS = [(status.value, label) for status, label in AMBASSADOR_LABELS.items()]
 
 
 class OrganisationForm(FlaskForm):
@@ -138,7 +138,7 @@ class FilterForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    kind = SelectField(_l("Type"), choices=choices((k.value, _l(v)) for k, v in NOTE_KIND_LABELS.items()))
+    kind = SelectField(_l("Type"), choices=choices((k.value, v) for k, v in NOTE_KIND_LABELS.items()))
     body = TextAreaField(_l("Note"), validators=[DataRequired(_l("La note est vide.")), Length(max=5000)])
 
 

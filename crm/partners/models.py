@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import TimestampMixin, search_key_type, utcnow
 from crm.extensions import db
+from crm.forms import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from crm.auth.models import User
@@ -24,10 +25,10 @@ class AmbassadorStatus(StrEnum):
 
 
 AMBASSADOR_LABELS = {
-    AmbassadorStatus.NONE: "Non",
-    AmbassadorStatus.CANDIDATE: "Candidat",
-    AmbassadorStatus.ACTIVE: "Ambassadeur actif",
-    AmbassadorStatus.FORMER: "Ancien ambassadeur",
+    AmbassadorStatus.NONE: _l("Non"),
+    AmbassadorStatus.CANDIDATE: _l("Candidat"),
+    AmbassadorStatus.ACTIVE: _l("Ambassadeur actif"),
+    AmbassadorStatus.FORMER: _l("Ancien ambassadeur"),
 }
 
 HEADCOUNT_BANDS = ["0", "1-9", "10-49", "50-249", "250-999", "1000+"]
@@ -211,10 +212,10 @@ class NoteKind(StrEnum):
 
 
 NOTE_KIND_LABELS = {
-    NoteKind.CALL: "Appel",
-    NoteKind.MEETING: "Rendez-vous",
-    NoteKind.REMARK: "Remarque",
-    NoteKind.TASK: "Tâche",
+    NoteKind.CALL: _l("Appel"),
+    NoteKind.MEETING: _l("Rendez-vous"),
+    NoteKind.REMARK: _l("Remarque"),
+    NoteKind.TASK: _l("Tâche"),
 }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.db import utcnow
 from crm.extensions import db
+from crm.forms import lazy_gettext as _l
 
 
 class Erasure(db.Model):
@@ -30,8 +31,8 @@ class ReviewStatus(StrEnum):
     PURGED = "purged"
 
 
-REVIEW_LABELS = {ReviewStatus.PENDING: "À examiner", ReviewStatus.KEPT: "Conservé",
-                 ReviewStatus.PURGED: "Effacé"}
+REVIEW_LABELS = {ReviewStatus.PENDING: _l("À examiner"), ReviewStatus.KEPT: _l("Conservé"),
+                 ReviewStatus.PURGED: _l("Effacé")}
 
 
 class RetentionReview(db.Model):

@@ -17,6 +17,7 @@ from flask import current_app
 
 from crm.consent.models import OptInStatus, Subscription, Topic, contact_topics
 from crm.extensions import db
+from crm.forms import untranslated
 from crm.partners.models import AMBASSADOR_LABELS, AmbassadorStatus, Axis, Contact, OrganisationKind, Sector
 from crm.partners.queries import PartnerFilters, contact_conditions
 from crm.errors import ValidationError
@@ -146,7 +147,7 @@ def describe(criteria: SegmentCriteria) -> list[str]:
     if criteria.club:
         parts.append("membres du Club" if criteria.club == "yes" else "hors Club")
     if criteria.ambassador:
-        parts.append(f"ambassadeur : {AMBASSADOR_LABELS[AmbassadorStatus(criteria.ambassador)]}")
+        parts.append(f"ambassadeur : {untranslated(AMBASSADOR_LABELS[AmbassadorStatus(criteria.ambassador)])}")
     if criteria.topic:
         parts.append(f"intéressés par : {label(Topic, criteria.topic)}")
     if criteria.signed_up_from:

@@ -12,6 +12,7 @@ from crm.audit import services as audit
 from crm.db import utcnow
 from crm.extensions import db
 from crm.forms import lazy_gettext as _l
+from crm.forms import untranslated
 from crm.pagination import Page, paginate
 from crm.partners import services as partners
 from crm.partners.models import AmbassadorStatus, Contact, Note
@@ -113,7 +114,7 @@ def mark_done(request: SignupRequest, user_id: int | None) -> SignupRequest:
     request.status = RequestStatus.DONE.value
     request.decided_at = utcnow()
     request.decided_by_id = user_id
-    audit.record("signup_done", "contact", request.contact_id, f"Demande traitée : {request.label}",
+    audit.record("signup_done", "contact", request.contact_id, f"Demande traitée : {untranslated(request.label)}",
                  user_id=user_id)
     db.session.flush()
     return request

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import utcnow
 from crm.extensions import db
+from crm.forms import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from crm.auth.models import User
@@ -26,11 +27,11 @@ class RequestKind(StrEnum):
 
 
 REQUEST_LABELS = {
-    RequestKind.JOIN: "Rejoindre la démarche Territoires d'industrie",
-    RequestKind.NEWSLETTER: "Recevoir la lettre d'information",
-    RequestKind.PROJECT: "Échanger sur un projet",
-    RequestKind.AMBASSADOR: "Devenir ambassadeur",
-    RequestKind.KIT: "Recevoir le kit de communication",
+    RequestKind.JOIN: _l("Rejoindre la démarche Territoires d'industrie"),
+    RequestKind.NEWSLETTER: _l("Recevoir la lettre d'information"),
+    RequestKind.PROJECT: _l("Échanger sur un projet"),
+    RequestKind.AMBASSADOR: _l("Devenir ambassadeur"),
+    RequestKind.KIT: _l("Recevoir le kit de communication"),
 }
 
 
@@ -43,11 +44,11 @@ class RequestStatus(StrEnum):
 
 
 REQUEST_STATUS_LABELS = {
-    RequestStatus.WAITING: "En attente de confirmation de l'adresse",
-    RequestStatus.OPEN: "À traiter",
-    RequestStatus.DONE: "Traitée",
-    RequestStatus.ACCEPTED: "Acceptée",
-    RequestStatus.DECLINED: "Refusée",
+    RequestStatus.WAITING: _l("En attente de confirmation de l'adresse"),
+    RequestStatus.OPEN: _l("À traiter"),
+    RequestStatus.DONE: _l("Traitée"),
+    RequestStatus.ACCEPTED: _l("Acceptée"),
+    RequestStatus.DECLINED: _l("Refusée"),
 }
 
 

@@ -9,27 +9,29 @@ from crm.audit import services as audit
 from crm.consent import services as consent
 from crm.consent.models import ConsentAction, ConsentRecord, OptInStatus, Subscription, SuppressionReason
 from crm.extensions import db
+from crm.forms import lazy_gettext as _l
 from crm.partners.models import Contact
 from crm.signup.models import REQUEST_LABELS
 from crm.signup.wording import CONSENT_TEXT, CONSENT_VERSION
 
 STATUS_LABELS = {
-    OptInStatus.NONE.value: "Aucun consentement recueilli",
-    OptInStatus.PENDING.value: "En attente de confirmation",
-    OptInStatus.CONFIRMED.value: "Inscription confirmée",
-    OptInStatus.UNSUBSCRIBED.value: "Désinscrit",
+    OptInStatus.NONE.value: _l("Aucun consentement recueilli"),
+    OptInStatus.PENDING.value: _l("En attente de confirmation"),
+    OptInStatus.CONFIRMED.value: _l("Inscription confirmée"),
+    OptInStatus.UNSUBSCRIBED.value: _l("Désinscrit"),
 }
 ACTION_LABELS = {
-    ConsentAction.SUBSCRIBE.value: "Inscription (formulaire)",
-    ConsentAction.CONFIRM.value: "Confirmation de l'adresse",
-    ConsentAction.PREFERENCES.value: "Préférences modifiées",
-    ConsentAction.UNSUBSCRIBE.value: "Désinscription",
-    ConsentAction.IMPORT.value: "Import",
-    ConsentAction.ERASE.value: "Effacement",
-    ConsentAction.EXPIRE.value: "Inscription non confirmée, expirée",
+    ConsentAction.SUBSCRIBE.value: _l("Inscription (formulaire)"),
+    ConsentAction.CONFIRM.value: _l("Confirmation de l'adresse"),
+    ConsentAction.PREFERENCES.value: _l("Préférences modifiées"),
+    ConsentAction.UNSUBSCRIBE.value: _l("Désinscription"),
+    ConsentAction.IMPORT.value: _l("Import"),
+    ConsentAction.ERASE.value: _l("Effacement"),
+    ConsentAction.EXPIRE.value: _l("Inscription non confirmée, expirée"),
 }
-SOURCE_LABELS = {"form": "formulaire", "email_link": "lien dans un e-mail", "one_click": "désinscription en un clic",
-                 "admin": "back-office", "import": "import", "scheduler": "purge automatique"}
+SOURCE_LABELS = {"form": _l("formulaire"), "email_link": _l("lien dans un e-mail"),
+                 "one_click": _l("désinscription en un clic"), "admin": _l("back-office"), "import": _l("import"),
+                 "scheduler": _l("purge automatique")}
 
 
 def update_topics(contact: Contact, codes: set[str], ip: str | None = None) -> bool:
@@ -97,7 +99,7 @@ def _detail(record: ConsentRecord) -> str:
     if record.kind != "signup" or record.action != ConsentAction.SUBSCRIBE.value:
         return record.detail
     labels = {kind.value: label for kind, label in REQUEST_LABELS.items()}
-    return ", ".join(labels.get(code.strip(), code.strip()) for code in record.detail.split(","))
+    return ", ".join(str(labels.get(code.strip(), code.strip())) for code in record.detail.split(","))
 
 
 def panel_for(contact: Contact) -> ConsentPanel:

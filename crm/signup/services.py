@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -13,6 +14,7 @@ from crm.consent.models import ConsentAction, OptInStatus
 from crm.db import utcnow
 from crm.errors import ValidationError
 from crm.extensions import db
+from crm.forms import untranslated
 from crm.partners import services as partners
 from crm.partners import taxonomy
 from crm.partners.models import AmbassadorStatus, Contact, NoteKind, Organisation, Sector
@@ -153,6 +155,11 @@ def _save_contact(data: SignupInput, clean: _Clean, organisation: Organisation) 
     return partners.save_contact(merged, contact), False
 
 
+def _french_labels(kinds: Iterable[str]) -> list[str]:
+    """The requests' labels in French, whoever filled the form: for the mails (written in French) and the audit."""
+    return [untranslated(REQUEST_LABELS[RequestKind(kind)]) for kind in kinds]
+
+
 def submit(data: SignupInput) -> Signup:
     """Record a signup and queue its confirmation mail; raises ``SignupError`` before writing anything."""
     clean = _validate(data)
@@ -174,10 +181,9 @@ def submit(data: SignupInput) -> Signup:
                    wording_version=CONSENT_VERSION, wording=CONSENT_TEXT, ip=data.ip,
                    detail=", ".join(clean.requests))
     db.session.flush()
-    audit.record("signup", "contact", contact.id,
-                 "Inscription par le formulaire public : " + ", ".join(REQUEST_LABELS[RequestKind(k)]
-                                                                        for k in clean.requests))
-    mails.send_confirmation(contact, [REQUEST_LABELS[RequestKind(k)] for k in clean.requests])
+    labels = _french_labels(clean.requests)
+    audit.record("signup", "contact", contact.id, "Inscription par le formulaire public : " + ", ".join(labels))
+    mails.send_confirmation(contact, labels)
     return signup
 
 
@@ -214,7 +220,7 @@ def confirm(contact: Contact, issued_at: datetime, ip: str | None = None) -> lis
             inbox.activate(request, contact, signup)
     audit.record("signup_confirm", "contact", contact.id, "Adresse e-mail confirmée (double opt-in)")
     db.session.flush()
-    mails.send_welcome(contact, [REQUEST_LABELS[RequestKind(k)] for k in dict.fromkeys(kinds)])
+    mails.send_welcome(contact, _french_labels(dict.fromkeys(kinds)))
     return signups
 
 
@@ -231,7 +237,7 @@ def resend_confirmation(email: str) -> bool:
     if not pending:
         return False
     kinds = dict.fromkeys(request.kind for signup in pending for request in signup.requests)
-    return mails.send_confirmation(contact, [REQUEST_LABELS[RequestKind(k)] for k in kinds])
+    return mails.send_confirmation(contact, _french_labels(kinds))
 
 
 def make_candidate(contact: Contact) -> None:
