@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, redirect, request, session, url_for
+from flask import Flask, current_app, has_request_context, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 
 def select_locale() -> str:
+    """The reader's choice within a request; outside one (scheduler jobs, the CLI), the default language."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = session.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         return lang

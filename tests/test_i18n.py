@@ -276,3 +276,10 @@ def test_labels_outside_a_request_are_french(smtp_app: Any, smtp_sink: Any) -> N
     (message,) = smtp_sink.messages()
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert "Vous êtes invité(e) à l'événement suivant (atelier)." in body
+
+
+def test_gettext_outside_a_request_reads_in_french(app: Any) -> None:
+    from flask_babel import gettext, refresh
+
+    refresh()
+    assert gettext("Brouillon") == "Brouillon"  # scheduler jobs and the CLI have no session to read a choice from
