@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app, flash, has_app_context, has_request_context
-from flask_babel import force_locale, gettext
+from flask import flash
+from flask_babel import gettext
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 from wtforms import SelectChoice, SelectMultipleField
@@ -17,15 +17,6 @@ from crm.errors import ValidationError
 from crm.extensions import db
 
 
-def _translate(string: str, **variables: Any) -> str:
-    """``gettext`` in the language of the request's reader; outside a request (scheduler jobs, CLI commands) in the
-    default language, without asking the locale selector, which reads the session that only a request has."""
-    if has_request_context() or not has_app_context():  # no app at all: Flask-Babel returns the source string
-        return gettext(string, **variables)
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return gettext(string, **variables)
-
-
 class _EscapedLazyString(LazyString):
     """A lazy translation that templates escape like any plain string.
 
@@ -34,7 +25,7 @@ class _EscapedLazyString(LazyString):
     """
 
     def __init__(self, string: str, **variables: Any) -> None:
-        super().__init__(_translate, string, **variables)
+        super().__init__(gettext, string, **variables)
         self._source = string
         self._variables = variables
 

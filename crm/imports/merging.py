@@ -164,7 +164,6 @@ def merge_contacts(keep: Contact, drop: Contact, user_id: int | None = None) -> 
     for name, value in filled.items():
         setattr(keep, name, value)
     keep.first_name_key, keep.last_name_key = search_key(keep.first_name), search_key(keep.last_name)
-    db.session.flush()
     refresh_contact_words([keep_id])  # the dropped contact's went with it (ON DELETE CASCADE)
     audit.record("merge", "contact", keep_id, f"Fusion avec le contact n° {drop_id} ({before['email']})",
                  {"merged_contact": before, "filled": jsonable(filled), **report.as_json()}, user_id=user_id)
@@ -191,7 +190,6 @@ def merge_organisations(keep: Organisation, drop: Organisation, user_id: int | N
         keep.siret = siret
         filled["siret"] = siret
     keep.commune_key = search_key(keep.commune)
-    db.session.flush()
     refresh_organisation_words([keep_id])  # the dropped structure's went with it (ON DELETE CASCADE)
     audit.record("merge", "organisation", keep_id, f"Fusion avec la structure n° {drop_id} ({before['name']})",
                  {"merged_organisation": before, "filled": jsonable(filled), **report.as_json()}, user_id=user_id)

@@ -135,7 +135,7 @@ def save_organisation(data: OrganisationInput, organisation: Organisation | None
                              created=lambda: f"Structure créée : {target.name}", updated="Structure modifiée"):
         for key, value in values.items():
             setattr(target, key, value)
-    db.session.flush()
+    db.session.flush()  # a new structure gets its id
     refresh_organisation_words([organisation.id])
     return organisation
 

@@ -23,14 +23,11 @@ _SEPARATORS = re.compile(r"[ \-]+")
 CHUNK = 500
 
 
-def words_of(*keys: str | None) -> set[str]:
-    """The words of search keys (already lower-case ASCII): split on spaces and hyphens."""
-    return {word[:100] for key in keys if key for word in _SEPARATORS.split(key) if word}
-
-
-def later_words_of(*keys: str | None) -> set[str]:
-    """The words after the first of each key: the first is found by the key's own prefix index."""
-    return {word[:100] for key in keys if key for word in _SEPARATORS.split(key)[1:] if word}
+def words_of(*keys: str | None, skip_first: bool = False) -> set[str]:
+    """The words of search keys (already lower-case ASCII), split on spaces and hyphens; with ``skip_first``,
+    those after the first of each key (the first is found by the key's own prefix index)."""
+    start = 1 if skip_first else 0
+    return {word[:100] for key in keys if key for word in _SEPARATORS.split(key)[start:] if word}
 
 
 def word_rows(organisation_id: int, name_key: str | None, commune_key: str | None) -> list[dict[str, object]]:
@@ -40,7 +37,7 @@ def word_rows(organisation_id: int, name_key: str | None, commune_key: str | Non
 def contact_word_rows(contact_id: int, first_name_key: str | None,
                       last_name_key: str | None) -> list[dict[str, object]]:
     return [{"word": word, "contact_id": contact_id}
-            for word in sorted(later_words_of(first_name_key, last_name_key))]
+            for word in sorted(words_of(first_name_key, last_name_key, skip_first=True))]
 
 
 def _refresh(table: sa.Table, owner: str, ids: Iterable[int], select: sa.Select[Any],

@@ -27,7 +27,7 @@ def upgrade():
     with op.batch_alter_table('contact_words', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contact_words_contact_id'), ['contact_id'], unique=False)
 
-    # The contacts already there, erased ones excepted (as crm.partners.words.later_words_of at this revision).
+    # The contacts already there, erased ones excepted (as crm.partners.words.words_of(..., skip_first=True) at this revision).
     connection = op.get_bind()
     rows = []
     for contact_id, first_key, last_key in connection.execute(sa.text(
