@@ -6,19 +6,17 @@ from __future__ import annotations
 import logging
 import mailbox
 import re
-from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses
+from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
 
-from crm.extensions import db
+from crm.mail.after_commit import after_commit, on_commit
 from crm.mail.transport import open_maildir
 from crm.pagination import Page
 
@@ -114,15 +112,15 @@ def remove_messages_to(path: str, addresses: set[str]) -> int:
 def forget_after_commit(addresses: list[str]) -> None:
     """Once the transaction commits (an erasure), the outbox loses every message sent to these addresses; a
     rollback keeps them. Files cannot roll back, hence after the commit rather than during the transaction."""
-    db.session.connection()  # the transaction these belong to
-    pending = db.session.info.setdefault(FORGET_KEY, {})
-    pending.setdefault(current_app.config["MAILDIR_PATH"], set()).update(addresses)
+    after_commit(FORGET_KEY, (current_app.config["MAILDIR_PATH"], addresses))
 
 
-@event.listens_for(Session, "after_commit")
-def _forget_pending(session: Session) -> None:
-    pending: dict[str, set[str]] = session.info.pop(FORGET_KEY, {})
-    for path, addresses in pending.items():
+@on_commit(FORGET_KEY)
+def _forget_pending(pending: list[tuple[str, list[str]]]) -> None:
+    by_path: dict[str, set[str]] = {}
+    for path, addresses in pending:
+        by_path.setdefault(path, set()).update(addresses)
+    for path, addresses in by_path.items():
         try:
             removed = remove_messages_to(path, addresses)
         except OSError:
@@ -130,9 +128,3 @@ def _forget_pending(session: Session) -> None:
             continue
         if removed:
             log.info("outbox %s: %s message(s) of an erased person removed", path, removed)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _keep_pending(session: Session, previous_transaction: SessionTransaction) -> None:
-    if previous_transaction.parent is None:
-        session.info.pop(FORGET_KEY, None)
