@@ -1,75 +1,62 @@
 """The scheduler process: `python scheduler.py` runs forever, `python scheduler.py --once` runs every job once.
 
-Truth about what is due lives in the database, never in the job store, so this process can be stopped and
-started at any time. It is never started inside web workers.
+The jobs are those the feature packages declare (``Feature.jobs``, crm.features), plus the heartbeat. Truth about
+what is due lives in the database, never in the job store, so this process can be stopped and started at any
+time. It is never started inside web workers.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
-from crm import create_app
+from crm import create_app, features
+from crm.features import Job
+from crm.jobs import heartbeat
 from crm.mail.pipeline import request_stop
 
 log = logging.getLogger("crm.scheduler")
 
-
-@dataclass(frozen=True)
-class JobSpec:
-    id: str
-    func: str  # "module:function", called with the app
-    trigger: str = "interval"
-    trigger_args: dict[str, Any] = field(default_factory=dict)
-
-    def resolve(self) -> Callable[[Flask], None]:
-        module, name = self.func.split(":")
-        return getattr(importlib.import_module(module), name)
+HEARTBEAT = Job("heartbeat", heartbeat, {"seconds": 60})
 
 
-# The declarative list of jobs. Ids are fixed: they are replaced, never duplicated, at each start.
-JOBS: list[JobSpec] = [
-    JobSpec("heartbeat", "crm.jobs:heartbeat", trigger_args={"seconds": 60}),
-    JobSpec("dispatch", "crm.campaigns.jobs:dispatch_tick", trigger_args={"seconds": 30}),
-    JobSpec("retry_deliveries", "crm.campaigns.jobs:retry_deferred", trigger_args={"minutes": 5}),
-    JobSpec("bounce_ingest", "crm.bounces.jobs:ingest_bounces", trigger_args={"minutes": 15}),
-    JobSpec("signup_purge", "crm.signup.jobs:purge_unconfirmed_signups", trigger_args={"hours": 1}),
-    JobSpec("event_reminders", "crm.events.jobs:sync_reminders", trigger_args={"hours": 1}),
-    JobSpec("privacy_retention", "crm.privacy.jobs:retention", trigger_args={"hours": 24}),
-]
+def jobs_of(app: Flask) -> list[Job]:
+    """The declarative list of jobs. Ids are fixed: they are replaced, never duplicated, at each start."""
+    found = [HEARTBEAT, *features.jobs(app)]
+    ids = [job.id for job in found]
+    duplicates = {job_id for job_id in ids if ids.count(job_id) > 1}
+    if duplicates:
+        raise RuntimeError(f"job ids declared twice: {', '.join(sorted(duplicates))}")
+    return found
 
 
-def run_once(app: Flask, jobs: list[JobSpec] = JOBS) -> int:
+def run_once(app: Flask, jobs: list[Job] | None = None) -> int:
     failures = 0
-    for job in jobs:
+    for job in jobs if jobs is not None else jobs_of(app):
         try:
-            job.resolve()(app)
+            job.func(app)
         except Exception:
             failures += 1
             log.exception("job %s failed", job.id)
     return failures
 
 
-def build_scheduler(app: Flask, jobs: list[JobSpec] = JOBS,
+def build_scheduler(app: Flask, jobs: list[Job] | None = None,
                     scheduler_class: type[BaseScheduler] = BackgroundScheduler) -> BaseScheduler:
     scheduler = scheduler_class(
         timezone=app.config["TIMEZONE"],
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
     )
-    for job in jobs:
-        scheduler.add_job(job.resolve(), job.trigger, args=[app], id=job.id, name=job.id,
-                          replace_existing=True, **job.trigger_args)
+    for job in jobs if jobs is not None else jobs_of(app):
+        scheduler.add_job(job.func, job.trigger, args=[app], id=job.id, name=job.id,
+                          replace_existing=True, **job.schedule(app.config))
     return scheduler
 
 
@@ -98,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     stopping = stop_on_signals()
     if args.once:
         return 1 if run_once(app) else 0
-    log.info("scheduler started with jobs: %s", ", ".join(job.id for job in JOBS))
+    log.info("scheduler started with jobs: %s", ", ".join(job.id for job in jobs_of(app)))
     run_once(app)
     if stopping.is_set():
         return 0

@@ -1,4 +1,5 @@
-"""`flask` command groups: users, taxonomy, demo data, and the one-shot setup used by `make run`."""
+"""`flask` command groups of the whole application: users, taxonomy, demo data, and the one-shot setup used by
+`make run`. Each feature adds its own groups through its declaration (crm.features)."""
 
 from __future__ import annotations
 
@@ -89,11 +90,6 @@ def setup_command(demo: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    """The commands of the whole application; each feature adds its own (``Feature.commands``)."""
     for command in (users_cli, taxonomy_cli, demo_cli, setup_command):
         app.cli.add_command(command)
-    from crm.bounces.cli import bounces_cli
-
-    app.cli.add_command(bounces_cli)
-    from crm.imports.cli import contacts_cli
-
-    app.cli.add_command(contacts_cli)

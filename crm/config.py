@@ -36,6 +36,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
             "MAIL_DEFAULT_SENDER", "Territoires d'industrie CUA <territoires-industrie@example.org>"
         ),
         "MAILDIR_PATH": env.get("MAILDIR_PATH", str(instance / "outbox")),
+        # Mail to a person asked for by a request (a signup confirmation) leaves right after the commit; with a
+        # relay, by default, the scheduler sends it at its next tick instead (no SMTP inside a web request).
+        "MAIL_DELIVER_AFTER_COMMIT": _bool(env.get("MAIL_DELIVER_AFTER_COMMIT"), default=True)
+        if env.get("MAIL_DELIVER_AFTER_COMMIT") else None,
         "ORGANISATION_NAME": env.get("ORGANISATION_NAME", "Communauté urbaine d'Alençon — Territoires d'industrie"),
         "ORGANISATION_POSTAL_ADDRESS": env.get(
             "ORGANISATION_POSTAL_ADDRESS", "Mission Développement Économique, 61000 Alençon"
@@ -56,7 +60,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "50")),
-        "SCHEDULER_TICK_SECONDS": int(env.get("SCHEDULER_TICK_SECONDS", "30")),
+        # How often the scheduler looks for mail to send (one indexed query when there is none).
+        "SCHEDULER_TICK_SECONDS": int(env.get("SCHEDULER_TICK_SECONDS", "5")),
         # Sending pipeline (crm.mail.pipeline): commit interval, claim lease, retries, bounces.
         "SEND_BATCH_SIZE": int(env.get("SEND_BATCH_SIZE", "50")),
         "SEND_LEASE_SECONDS": int(env.get("SEND_LEASE_SECONDS", "600")),
@@ -73,11 +78,27 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "BOUNCE_IMAP_CA_FILE": env.get("BOUNCE_IMAP_CA_FILE") or None,
         "SOFT_BOUNCE_THRESHOLD": int(env.get("SOFT_BOUNCE_THRESHOLD", "3")),
         "SOFT_BOUNCE_WINDOW_DAYS": int(env.get("SOFT_BOUNCE_WINDOW_DAYS", "30")),
+        # Public signup (crm.signup): rate limit, confirmation and kit links, purge of unconfirmed signups.
+        "SIGNUP_RATE_LIMIT": env.get("SIGNUP_RATE_LIMIT", "5 per minute"),
+        "SIGNUP_PURGE_AFTER_DAYS": int(env.get("SIGNUP_PURGE_AFTER_DAYS", "7")),
+        "SIGNUP_CONFIRM_MAX_AGE_DAYS": int(env.get("SIGNUP_CONFIRM_MAX_AGE_DAYS", "7")),
+        "SIGNUP_KIT_LINK_DAYS": int(env.get("SIGNUP_KIT_LINK_DAYS", "30")),
+        "SIGNUP_KIT_DIR": env.get("SIGNUP_KIT_DIR", str(instance / "signup-kit")),
+        "SIGNUP_KIT_MAX_BYTES": int(env.get("SIGNUP_KIT_MAX_BYTES", str(20 * 1024 * 1024))),
+        "SIGNUP_RECORD_IP": _bool(env.get("SIGNUP_RECORD_IP")),
+        # Events (crm.events): an RSVP link works this long after the invitation was sent.
+        "RSVP_LINK_MAX_AGE_DAYS": int(env.get("RSVP_LINK_MAX_AGE_DAYS", "400")),
         # Privacy (crm.privacy.retention): prospects are reviewed after this many years without contact
         # initiated by them, and erased this many days after being listed unless someone keeps them.
         "RETENTION_YEARS": int(env.get("RETENTION_YEARS", "3")),
         "RETENTION_GRACE_DAYS": int(env.get("RETENTION_GRACE_DAYS", "30")),
     }
+
+
+def complete_config(config: Any) -> None:
+    """Defaults that depend on other settings, once the caller's overrides are in."""
+    if config.get("MAIL_DELIVER_AFTER_COMMIT") is None:
+        config["MAIL_DELIVER_AFTER_COMMIT"] = not config.get("MAIL_SERVER")
 
 
 def check_production_config(config: dict[str, Any]) -> None:

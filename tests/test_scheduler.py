@@ -18,14 +18,19 @@ def test_jobs_are_declared_with_fixed_ids_and_safe_defaults(app) -> None:
     sched.start(paused=True)
     try:
         jobs = {job.id: job for job in sched.get_jobs()}
-        assert set(jobs) == {spec.id for spec in scheduler.JOBS}
+        declared = scheduler.jobs_of(app)
+        assert set(jobs) == {spec.id for spec in declared}
+        assert {"heartbeat", "dispatch", "retry_deliveries", "bounce_ingest", "signup_purge", "event_reminders",
+                "privacy_retention", "import_uploads_purge"} <= set(jobs)
         for job in jobs.values():
             assert job.max_instances == 1 and job.coalesce is True and job.misfire_grace_time
+        # The dispatch job follows its setting: mail asked for is sent within seconds.
+        assert jobs["dispatch"].trigger.interval.total_seconds() == app.config["SCHEDULER_TICK_SECONDS"] == 5
         # Adding the declared jobs again replaces them instead of duplicating.
-        for spec in scheduler.JOBS:
-            sched.add_job(spec.resolve(), spec.trigger, args=[app], id=spec.id, replace_existing=True,
-                          **spec.trigger_args)
-        assert len(sched.get_jobs()) == len(scheduler.JOBS)
+        for spec in declared:
+            sched.add_job(spec.func, spec.trigger, args=[app], id=spec.id, replace_existing=True,
+                          **spec.schedule(app.config))
+        assert len(sched.get_jobs()) == len(declared)
     finally:
         sched.shutdown(wait=False)
 

@@ -1,8 +1,12 @@
-from flask import Blueprint
+"""Back-office accounts and roles (admin, editor, viewer), login and logout."""
 
-bp = Blueprint("auth", __name__)
-users_bp = Blueprint("users", __name__, url_prefix="/admin/utilisateurs")
+from crm.auth import views
+from crm.features import Feature, NavItem
+from crm.forms import lazy_gettext as _l
 
-from crm.auth import views  # noqa: E402,F401  (routes register on the blueprints)
-
-bp.register_blueprint(users_bp)
+feature = Feature(
+    name="auth",
+    blueprints=[views.bp],
+    nav=[NavItem("auth.users.list_users", _l("Utilisateurs"), order=200, role="admin")],
+    setup=views.init_login,
+)

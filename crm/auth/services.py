@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from crm.auth.models import Role, User
 from crm.db import utcnow
 from crm.extensions import db
-from crm.partners.normalize import InvalidEmail, normalize_email
+from crm.addresses import InvalidEmail, normalize_email
 
 MIN_PASSWORD_LENGTH = 10
 

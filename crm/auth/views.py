@@ -1,27 +1,33 @@
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from crm.forms import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from crm.auth import bp, services, users_bp
+from crm.auth import services
 from crm.auth.forms import LoginForm, UserCreateForm, UserEditForm
 from crm.auth.models import User
 from crm.extensions import db, limiter, login_manager
+from crm.forms import lazy_gettext as _l
 from crm.security import protect_admin
 
-login_manager.login_view = "auth.login"
-login_manager.login_message = _l("Connectez-vous pour accéder à cette page.")
-login_manager.localize_callback = str  # the lazy message is rendered in the request's language
-login_manager.login_message_category = "info"
+bp = Blueprint("auth", __name__)
+users_bp = Blueprint("users", __name__, url_prefix="/admin/utilisateurs")
 protect_admin(users_bp, write_role="admin", read_role="admin")
+bp.register_blueprint(users_bp)
 
 
-@login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id))
+
+
+def init_login(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Connectez-vous pour accéder à cette page.")
+    login_manager.localize_callback = str  # the lazy message is rendered in the request's language
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user)
 
 
 def _login_limit() -> str:

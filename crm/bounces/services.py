@@ -10,7 +10,8 @@ from flask import current_app
 
 from crm.bounces.models import Bounce
 from crm.consent.models import SuppressionReason
-from crm.consent.services import email_hash, is_suppressed, suppress
+from crm.addresses import email_hash
+from crm.consent.services import is_suppressed, suppress
 from crm.db import utcnow
 from crm.extensions import db
 from crm.mail.models import Delivery, DeliveryStatus
@@ -53,3 +54,8 @@ def record_bounce(email: str, *, permanent: bool, delivery_id: int | None = None
         suppress(email, SuppressionReason.HARD_BOUNCE, f"{threshold} rejets temporaires ou plus")
         return BounceOutcome.SUPPRESSED
     return BounceOutcome.SCORED
+
+
+def record_refusal(email: str, *, delivery_id: int, detail: str) -> BounceOutcome:
+    """The relay refused an address for good at send time (the pipeline's ``mail.address_failed`` hook)."""
+    return record_bounce(email, permanent=True, delivery_id=delivery_id, source="smtp", detail=detail)

@@ -1,4 +1,4 @@
-"""The lettre d'information: campaigns (back office), their public archive, and their renderer for the pipeline.
+"""The lettre d'information: campaigns (back office), their public archive, and their kind of mail.
 
 ``bp`` groups two blueprints: ``campaigns.admin`` under /admin/lettres (login required) and
 ``campaigns.archive`` under /lettres (public, no personal data).
@@ -6,15 +6,25 @@
 
 from flask import Blueprint
 
-from crm.security import protect_admin
+from crm.campaigns import archive, content, demo, figures, services, views
+from crm.features import Feature, NavItem, Panel
+from crm.forms import lazy_gettext as _l
 
 bp = Blueprint("campaigns", __name__)
-admin_bp = Blueprint("admin", __name__, url_prefix="/admin/lettres")
-archive_bp = Blueprint("archive", __name__, url_prefix="/lettres")
-protect_admin(admin_bp)
+bp.register_blueprint(views.bp)
+bp.register_blueprint(archive.bp)
 
-from crm.campaigns import archive, content, views  # noqa: E402,F401  (routes and the renderer register here)
-
-bp.register_blueprint(admin_bp)
-bp.register_blueprint(archive_bp)
-content.register()
+feature = Feature(
+    name="campaigns",
+    blueprints=[bp],
+    nav=[NavItem("campaigns.admin.index", _l("Lettres d'information"), order=80)],
+    mail_kinds=[content.MAIL_KIND],
+    panels=[Panel("campaigns/_dashboard.html", figures.panel, order=10)],
+    hooks={
+        "mail.claim_filter": content.claimable,
+        "mail.before_send": services.start_due,
+        "mail.after_send": services.finish_done,
+        "segments.in_use": services.segment_user,
+    },
+    demo=demo.load,
+)

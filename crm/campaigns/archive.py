@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, render_template
 from markupsafe import Markup
 
-from crm.campaigns import archive_bp as bp
 from crm.campaigns import content, services
 from crm.campaigns.models import Campaign, CampaignStatus
 from crm.db import utcnow
 from crm.extensions import db
 
+bp = Blueprint("archive", __name__, url_prefix="/lettres")
 FEED_SIZE = 30
 
 

@@ -22,11 +22,15 @@ from flask_mail import Message
 from markupsafe import Markup
 
 from crm.campaigns.models import Campaign, CampaignStatus
+from crm.consent.mail_kinds import Category, MailKind
 from crm.extensions import db
+from crm.links import absolute_url
+from crm.forms import lazy_gettext as _l
 from crm.mail.models import Delivery
 from crm.mail.plaintext import html_to_text
 from crm.mail.rendering import compose, render_bodies
 from crm.partners.models import CIVILITIES
+from crm.signup.links import list_unsubscribe_headers, preferences_url
 
 KIND = "campaign"
 FIELDS: dict[str, Callable[[Any], str]] = {
@@ -68,8 +72,6 @@ _cache: dict[tuple[Any, ...], Prepared] = {}
 def _archive_url(campaign: Campaign) -> str | None:
     if not campaign.public:
         return None
-    from crm.signup.links import absolute_url
-
     return absolute_url("campaigns.archive.show", campaign_id=campaign.id)
 
 
@@ -103,16 +105,27 @@ def personalise(template: str, contact: Any, links: dict[str, str], *, escape: b
     return MARKS.sub(value, template)
 
 
-def message_for(campaign: Campaign, contact: Any, *, to: str | None = None, subject_prefix: str = "") -> Message:
-    from crm.signup.links import list_unsubscribe_headers, preferences_url
-
-    prepared = prepare(campaign)
+def message_for(campaign: Campaign, contact: Any) -> Message:
     headers = list_unsubscribe_headers(contact)
     # The footer's unsubscribe link is the one-click URL of the header (one signature less per message).
     links = {"preferences_url": preferences_url(contact),
              "unsubscribe_url": headers["List-Unsubscribe"].strip().removeprefix("<").removesuffix(">")}
+    return _compose(campaign, contact, contact.email, links, headers)
+
+
+def test_message_for(campaign: Campaign, to: str) -> Message:
+    """A test to a team member: a sample person's values, and no one's personal links (the footer leads to the
+    public signup page instead; no List-Unsubscribe header)."""
+    signup_page = absolute_url("signup.signup")
+    links = {"preferences_url": signup_page, "unsubscribe_url": signup_page}
+    return _compose(campaign, SAMPLE_CONTACT, to, links, None, subject_prefix="[TEST] ")
+
+
+def _compose(campaign: Campaign, contact: Any, to: str, links: dict[str, str], headers: dict[str, str] | None,
+             subject_prefix: str = "") -> Message:
+    prepared = prepare(campaign)
     return compose(
-        to or contact.email,
+        to,
         subject_prefix + personalise(prepared.subject, contact, {}, escape=False),
         personalise(prepared.text, contact, links, escape=False),
         personalise(prepared.html, contact, links, escape=True),
@@ -157,14 +170,16 @@ def public_body(campaign: Campaign) -> tuple[str, str]:
     return public_text(campaign.subject), personalise(body, NEUTRAL_CONTACT, {}, escape=True)
 
 
-def _claimable() -> sa.ColumnElement[bool]:
-    """A paused, cancelled or finished campaign's deliveries are not claimed."""
+def claimable() -> sa.ColumnElement[bool]:
+    """The ``mail.claim_filter`` hook: a paused, cancelled or finished campaign's deliveries are not claimed."""
     sending = sa.select(Campaign.id).where(Campaign.status == CampaignStatus.SENDING.value)
     return sa.or_(Delivery.campaign_id.is_(None), Delivery.campaign_id.in_(sending))
 
 
-def register() -> None:
-    from crm.mail.pipeline import register_claim_filter, register_renderer
+def _letter_topic() -> sa.ColumnElement[int]:
+    """The topic of the letter a delivery belongs to: a subscriber who left it gets no more of that letter."""
+    return sa.select(Campaign.topic_id).where(Campaign.id == Delivery.campaign_id).scalar_subquery()
 
-    register_renderer(KIND, render_delivery, honours_unsubscribe=True)
-    register_claim_filter(_claimable)
+
+MAIL_KIND = MailKind(KIND, _l("La lettre d'information"), Category.NEWSLETTER, render_delivery, topic="lettre",
+                     delivery_topic=_letter_topic)

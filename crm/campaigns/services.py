@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
-from crm.campaigns import audience
+from crm.campaigns import audience, content
 from crm.campaigns.models import NOT_YET_SENT, Campaign, CampaignStatus
+from crm.consent.mail_kinds import may_receive
 from crm.consent.models import ConsentAction, ConsentRecord, Topic
 from crm.db import utcnow
 from crm.extensions import db
 from crm.mail.models import Delivery, DeliveryStatus
+from crm.mail.outgoing import send_after_commit
 from crm.errors import ValidationError
 from crm.forms import untranslated
 from crm.segments.models import Segment
@@ -172,9 +174,24 @@ def finish_done() -> int:
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
+def send_test(campaign: Campaign, address: str) -> None:
+    """A test of the letter to a team member's address, sent after the commit; refused for an address on the
+    suppression list (a test must not reach someone who asked for nothing)."""
+    if not may_receive(address, content.KIND):
+        raise CampaignError({"email": "Cette adresse est sur la liste d'opposition (désinscription, rejet ou "
+                                      "signalement) : aucun message de test ne lui est envoyé."})
+    send_after_commit(content.test_message_for(campaign, address))
+
+
 def campaigns_using(segment: Segment) -> list[Campaign]:
     return list(db.session.scalars(sa.select(Campaign).where(Campaign.segment_id == segment.id,
                                                              Campaign.status.in_(NOT_YET_SENT))))
+
+
+def segment_user(segment: Segment) -> str | None:
+    """The ``segments.in_use`` hook: a letter not yet sent that uses the segment."""
+    using = campaigns_using(segment)
+    return f"la lettre « {using[0].subject} » qui n'est pas encore envoyée" if using else None
 
 
 def list_campaigns() -> list[Campaign]:

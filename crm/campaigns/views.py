@@ -5,20 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from crm.forms import lazy_gettext as _l
-from crm.forms import show_errors
 from flask_login import current_user
 
-from crm.campaigns import admin_bp as bp
 from crm.campaigns import audience, content, services
 from crm.campaigns.forms import ActionForm, CampaignForm, ScheduleForm, TestSendForm
 from crm.campaigns.models import Campaign
 from crm.campaigns.services import CampaignError
 from crm.extensions import db
-from crm.mail.outgoing import send_after_commit
+from crm.forms import lazy_gettext as _l
+from crm.forms import show_errors
 from crm.mail.views import MESSAGE_FRAME_POLICY
+from crm.security import protect_admin
+
+bp = Blueprint("admin", __name__, url_prefix="/admin/lettres")
+protect_admin(bp)
 
 
 def _get(campaign_id: int) -> Campaign:
@@ -104,8 +106,11 @@ def test_send(campaign_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Adresse de test invalide : aucun message envoyé."), "error")
         return _show(campaign, test_form=form, status=400)
-    send_after_commit(content.message_for(campaign, content.SAMPLE_CONTACT, to=form.email.data,
-                                          subject_prefix="[TEST] "))
+    try:
+        services.send_test(campaign, form.email.data or "")
+    except CampaignError as exc:
+        show_errors(form, exc)
+        return _show(campaign, test_form=form, status=400)
     db.session.commit()
     flash(_("Message de test envoyé à %(email)s.", email=form.email.data), "success")
     return redirect(url_for("campaigns.admin.show", campaign_id=campaign.id))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import sqlalchemy as sa
+
+from crm.addresses import email_hash
 
 from crm.consent.models import (
     ConsentAction,
@@ -25,10 +25,6 @@ TOPICS = [
     ("evenements", "Invitations aux événements", "Comités techniques, rencontres, ateliers, visites."),
     ("club", "Actualités du Club des Industriels", "Les nouvelles et rendez-vous du Club."),
 ]
-
-
-def email_hash(email: str) -> str:
-    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
 
 
 def load_topics() -> int:
@@ -128,3 +124,9 @@ def is_suppressed(email: str | None) -> bool:
     if not email:
         return True
     return db.session.scalar(sa.select(sa.exists().where(Suppression.email_hash == email_hash(email)))) or False
+
+
+def subscribers_with_status(status: OptInStatus) -> int:
+    """How many people are in that double opt-in state (the dashboard's figures)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Subscription)
+                             .where(Subscription.status == status.value)) or 0

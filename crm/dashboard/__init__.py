@@ -1,8 +1,11 @@
-from flask import Blueprint
+"""The dashboard: the figures every feature declares, and the charts of the partners."""
 
-from crm.security import protect_admin
+from crm.dashboard import views
+from crm.features import Feature, NavItem
+from crm.forms import lazy_gettext as _l
 
-bp = Blueprint("dashboard", __name__, url_prefix="/admin")
-protect_admin(bp)
-
-from crm.dashboard import views  # noqa: E402,F401  (routes register on bp)
+feature = Feature(
+    name="dashboard",
+    blueprints=[views.bp],
+    nav=[NavItem("dashboard.index", _l("Tableau de bord"), order=10)],
+)

@@ -1,11 +1,12 @@
 """Figures for the semi-annual technical committee, each computed by one aggregate query.
 
-Campaigns, events and signups are read through the table metadata, so the dashboard renders (with empty
-sections) on a database where those features have no rows, and never needs one query per row.
+The counts and sections of each feature come from its declaration (``Feature.figures``, ``Feature.panels``):
+this module names no feature; it draws the partners' charts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -13,16 +14,16 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from crm.consent.models import ConsentAction, ConsentRecord, OptInStatus, Subscription
+from crm.consent.models import Subscription
 from crm.db import utcnow
 from crm.extensions import db
+from crm.features import Figure, figures, panels
 from crm.forms import lazy_gettext as _l
+from crm.partners import figures as partner_figures
 from crm.partners.models import (
     AMBASSADOR_LABELS,
     AmbassadorStatus,
-    ClubMembership,
     Contact,
-    Note,
     Organisation,
     OrganisationKind,
     Sector,
@@ -31,63 +32,39 @@ from crm.partners.models import (
 from crm.partners.territory import department_label
 
 MONTHS_FR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
-ANSWER_SERIES = [("accepted", _l("Oui")), ("declined", _l("Non")), ("invited", _l("Sans réponse")),
-                 ("other", _l("Autre"))]
-REQUEST_LABELS = {"join": _l("Rejoindre la démarche"), "newsletter": _l("Recevoir la lettre"),
-                  "project": _l("Échanger sur un projet"), "ambassador": _l("Devenir ambassadeur"),
-                  "kit": _l("Recevoir le kit de communication")}
 
 
 @dataclass
-class CampaignFigures:
-    subject: str
-    date: datetime | None
-    sent: int
-    bounced: int
-    unsubscribed: int
+class Count:
+    """One figure as shown: its label, its value, and the list it leads to."""
+
+    label: Any
+    value: int
+    url: str | None
 
 
 @dataclass
-class EventFigures:
-    title: str
-    starts_at: datetime
-    answers: dict[str, int]
-
-    @property
-    def invited(self) -> int:
-        return sum(self.answers.values())
+class Section:
+    template: str
+    context: dict[str, Any]
 
 
 @dataclass
 class Dashboard:
     today: date
-    organisations: int
-    contacts: int
-    club_members: int
-    subscribers: int
-    open_tasks: int
+    key: list[Count]
     by_kind: list[tuple[str, int]]
     by_sector: list[tuple[str, int]]
     by_department: list[tuple[str, int]]
     ambassadors: list[tuple[str, int]]
     subscribers_by_month: list[tuple[str, int]]
     club_by_year: list[tuple[str, int]]
-    campaigns: list[CampaignFigures] = field(default_factory=list)
-    events: list[EventFigures] = field(default_factory=list)
-    waiting: list[tuple[str, int]] = field(default_factory=list)
+    waiting: list[Count] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
 
     @property
     def waiting_total(self) -> int:
-        return sum(count for _, count in self.waiting)
-
-
-def _count(stmt: Any) -> int:
-    return db.session.scalar(stmt) or 0
-
-
-def _club_members(today: date) -> int:
-    return _count(sa.select(sa.func.count(sa.distinct(ClubMembership.organisation_id))).where(
-        ClubMembership.joined_on <= today, sa.or_(ClubMembership.left_on.is_(None), ClubMembership.left_on > today)))
+        return sum(count.value for count in self.waiting)
 
 
 def _by_kind() -> list[tuple[str, int]]:
@@ -95,7 +72,7 @@ def _by_kind() -> list[tuple[str, int]]:
         sa.select(OrganisationKind.label, sa.func.count(Organisation.id))
         .select_from(Organisation).outerjoin(OrganisationKind, OrganisationKind.id == Organisation.kind_id)
         .group_by(OrganisationKind.label, OrganisationKind.position).order_by(OrganisationKind.position))
-    return [(label or "Non renseigné", count) for label, count in rows]
+    return [(label or _l("Non renseigné"), count) for label, count in rows]
 
 
 def _by_sector() -> list[tuple[str, int]]:
@@ -108,7 +85,8 @@ def _by_sector() -> list[tuple[str, int]]:
 
 def _by_department() -> list[tuple[str, int]]:
     rows = db.session.execute(sa.select(Organisation.department, sa.func.count()).group_by(Organisation.department))
-    items = sorted(((department_label(d) or "Non renseigné", n) for d, n in rows), key=lambda item: (-item[1], item[0]))
+    items = sorted(((department_label(d) or str(_l("Non renseigné")), n) for d, n in rows),
+                   key=lambda item: (-item[1], item[0]))
     return items
 
 
@@ -154,72 +132,7 @@ def _club_by_year(today: date) -> list[tuple[str, int]]:
     items = []
     for year in range(today.year - 4, today.year + 1):
         day = min(date(year, 12, 31), today)
-        items.append((str(year), _club_members(day)))
-    return items
-
-
-def _campaigns(limit: int = 8) -> list[CampaignFigures]:
-    campaigns, deliveries = db.metadata.tables.get("campaigns"), db.metadata.tables.get("deliveries")
-    if campaigns is None or deliveries is None or "started_at" not in campaigns.c:
-        return []
-    recent = db.session.execute(sa.select(campaigns.c.id, campaigns.c.subject, campaigns.c.started_at)
-                                .where(campaigns.c.started_at.is_not(None))
-                                .order_by(campaigns.c.started_at.desc()).limit(limit)).all()
-    if not recent:
-        return []
-    ids = [row.id for row in recent]
-    counts: dict[int, dict[str, int]] = {i: {} for i in ids}
-    for campaign_id, status, number in db.session.execute(
-            sa.select(deliveries.c.campaign_id, deliveries.c.status, sa.func.count())
-            .where(deliveries.c.campaign_id.in_(ids)).group_by(deliveries.c.campaign_id, deliveries.c.status)):
-        counts[campaign_id][status] = number
-    result = []
-    for row in recent:
-        recipients = sa.select(deliveries.c.contact_id).where(deliveries.c.campaign_id == row.id,
-                                                              deliveries.c.status.in_(["sent", "bounced"]))
-        unsubscribed = _count(sa.select(sa.func.count(sa.distinct(ConsentRecord.contact_id))).where(
-            ConsentRecord.action == ConsentAction.UNSUBSCRIBE.value, ConsentRecord.at >= row.started_at,
-            ConsentRecord.contact_id.in_(recipients)))
-        c = counts[row.id]
-        result.append(CampaignFigures(row.subject, row.started_at, c.get("sent", 0) + c.get("bounced", 0),
-                                      c.get("bounced", 0), unsubscribed))
-    return result
-
-
-def _events(limit: int = 6) -> list[EventFigures]:
-    events, invitations = db.metadata.tables.get("events"), db.metadata.tables.get("invitations")
-    if events is None or invitations is None:
-        return []
-    stmt = sa.select(events.c.id, events.c.title, events.c.starts_at).where(events.c.starts_at >= utcnow())
-    if "status" in events.c:
-        stmt = stmt.where(events.c.status != "cancelled")
-    upcoming = db.session.execute(stmt.order_by(events.c.starts_at).limit(limit)).all()
-    if not upcoming:
-        return []
-    answers: dict[int, dict[str, int]] = {row.id: {} for row in upcoming}
-    for event_id, status, number in db.session.execute(
-            sa.select(invitations.c.event_id, invitations.c.status, sa.func.count())
-            .where(invitations.c.event_id.in_(list(answers))).group_by(invitations.c.event_id, invitations.c.status)):
-        key = status if status in {"accepted", "declined", "invited"} else "other"
-        if status == "cancelled":
-            continue
-        answers[event_id][key] = answers[event_id].get(key, 0) + number
-    return [EventFigures(row.title, row.starts_at, answers[row.id]) for row in upcoming]
-
-
-def _waiting() -> list[tuple[str, int]]:
-    items = []
-    requests = db.metadata.tables.get("signup_requests")
-    if requests is not None and "status" in requests.c:
-        for kind, number in db.session.execute(sa.select(requests.c.kind, sa.func.count())
-                                               .where(requests.c.status == "open").group_by(requests.c.kind)):
-            items.append((_l("Demande : %(request)s", request=REQUEST_LABELS.get(kind, kind)), number))
-    pending = _count(sa.select(sa.func.count()).select_from(Subscription)
-                     .where(Subscription.status == OptInStatus.PENDING.value))
-    items.append((_l("Inscriptions en attente de confirmation de l'adresse"), pending))
-    candidates = _count(sa.select(sa.func.count()).select_from(Contact)
-                        .where(Contact.ambassador_status == AmbassadorStatus.CANDIDATE.value))
-    items.append((_l("Candidatures d'ambassadeur à examiner"), candidates))
+        items.append((str(year), partner_figures.club_members(day)))
     return items
 
 
@@ -235,19 +148,20 @@ def scheduler_heartbeat(instance_path: str) -> datetime | None:
         return None
 
 
-def build(today: date | None = None, timezone: str = "Europe/Paris") -> Dashboard:
+def _shown(figure: Figure, url_for: Callable[..., str] | None) -> Count:
+    url = url_for(figure.endpoint, **figure.args) if figure.endpoint and url_for is not None else None
+    return Count(figure.label, figure.count(), url)
+
+
+def build(today: date | None = None, timezone: str = "Europe/Paris",
+          url_for: Callable[..., str] | None = None) -> Dashboard:
     tz = ZoneInfo(timezone)
     today = today or datetime.now(tz).date()
     return Dashboard(
         today=today,
-        organisations=_count(sa.select(sa.func.count()).select_from(Organisation)),
-        contacts=_count(sa.select(sa.func.count()).select_from(Contact).where(Contact.email.is_not(None))),
-        club_members=_club_members(today),
-        subscribers=_count(sa.select(sa.func.count()).select_from(Subscription)
-                           .where(Subscription.status == OptInStatus.CONFIRMED.value)),
-        open_tasks=_count(sa.select(sa.func.count()).select_from(Note)
-                          .where(Note.kind == "task", Note.done_at.is_(None))),
+        key=[_shown(figure, url_for) for figure in figures("key")],
         by_kind=_by_kind(), by_sector=_by_sector(), by_department=_by_department(), ambassadors=_ambassadors(),
         subscribers_by_month=_subscribers_by_month(today, tz), club_by_year=_club_by_year(today),
-        campaigns=_campaigns(), events=_events(), waiting=_waiting(),
+        waiting=[_shown(figure, url_for) for figure in figures("waiting")],
+        sections=[Section(panel.template, dict(panel.build())) for panel in panels()],
     )

@@ -1,19 +1,25 @@
 from __future__ import annotations
 
-from flask import current_app, render_template
-from flask_babel import format_date
+from flask import Blueprint, current_app, render_template, url_for
+from markupsafe import Markup
 
-from crm.dashboard import bp, charts, services
+from crm.dashboard import charts, services
 from crm.db import utcnow
+from crm.security import protect_admin
+
+bp = Blueprint("dashboard", __name__, url_prefix="/admin")
+protect_admin(bp)
 
 
 def _render(template: str) -> str:
-    data = services.build(timezone=current_app.config["TIMEZONE"])
-    event_rows = [(f"{e.title} — {format_date(e.starts_at, 'short')}", e.answers) for e in data.events]
+    data = services.build(timezone=current_app.config["TIMEZONE"], url_for=url_for)
     heartbeat = services.scheduler_heartbeat(current_app.instance_path)
     stale = heartbeat is None or (utcnow() - heartbeat).total_seconds() > 600
-    return render_template(template, data=data, charts=charts, answer_series=services.ANSWER_SERIES,
-                           event_rows=event_rows, heartbeat=heartbeat, heartbeat_stale=stale)
+    # Each feature's section, drawn from its own template with the context it built.
+    sections = [Markup(render_template(section.template, charts=charts, **section.context))
+                for section in data.sections]
+    return render_template(template, data=data, charts=charts, sections=sections, heartbeat=heartbeat,
+                           heartbeat_stale=stale)
 
 
 @bp.route("/")

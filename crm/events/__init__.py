@@ -1,17 +1,19 @@
 """Events: invitations, RSVP without an account, reminders, calendar invitations, attendance.
 
-``bp`` is the back office (login required); ``crm.events.public.bp`` holds the public RSVP pages and the feed.
+``views.bp`` is the back office (login required); ``public.bp`` holds the public RSVP pages and the feed.
 """
 
-from flask import Blueprint
+from crm.events import demo, figures, jobs, mailing, public, views
+from crm.features import Feature, Job, NavItem, Panel, PrivacyTable
+from crm.forms import lazy_gettext as _l
 
-from crm.security import protect_admin
-
-bp = Blueprint("events", __name__, url_prefix="/admin/evenements")
-protect_admin(bp)
-
-from crm.events import views  # noqa: E402,F401  (routes register on bp)
-
-from crm.events.mailing import register_renderers  # noqa: E402
-
-register_renderers()  # the scheduler's sender renders event mails through these
+feature = Feature(
+    name="events",
+    blueprints=[views.bp, public.bp],
+    nav=[NavItem("events.index", _l("Événements"), order=60)],
+    jobs=[Job("event_reminders", jobs.sync_reminders, {"hours": 1})],
+    mail_kinds=mailing.MAIL_KINDS,
+    panels=[Panel("events/_dashboard.html", figures.panel, order=20)],
+    privacy=[PrivacyTable("invitations", "Invitations aux événements")],
+    demo=demo.load,
+)

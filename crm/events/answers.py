@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from crm.db import utcnow
 from crm.events import mailing, reminders
-from crm.events.models import Event, EventStatus, Invitation, InvitationStatus
+from crm.events.models import SEAT_STATUSES, Event, EventStatus, Invitation, InvitationStatus
 from crm.extensions import db
 
 
@@ -39,9 +39,8 @@ def lock_event(event_id: int) -> None:
 
 
 def seats_taken(event_id: int) -> int:
-    from crm.events.services import seats_taken as count
-
-    return count(event_id)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Invitation).where(
+        Invitation.event_id == event_id, Invitation.status.in_(SEAT_STATUSES))) or 0
 
 
 def _has_seat(event: Event) -> bool:

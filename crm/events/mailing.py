@@ -1,8 +1,10 @@
 """Every mail about an event is a queued delivery the scheduler sends; here they are queued and rendered.
 
-Who may get them: invitations are transactional mail for an event the team invites the person to, so a
-newsletter unsubscribe alone does not stop them; a hard bounce, a complaint, an erasure or a manual block does
-(DESIGN.md §4: suppression beats everything a person did not ask for). Checked when queued and again when sent.
+Who may get them is declared in ``MAIL_KINDS`` (crm.consent.mail_kinds), checked when queued and again when
+sent: an invitation, an update or cancellation to someone who has not answered, and every reminder are mail the
+person can refuse (the topic "evenements", or unsubscribing from everything); only mail about the person's own
+registration, after they answered (their confirmation, the move or cancellation of an event they accepted),
+still reaches someone who unsubscribed. A hard bounce, a complaint, a manual block or an erasure stops all of it.
 """
 
 from __future__ import annotations
@@ -14,37 +16,39 @@ import sqlalchemy as sa
 from flask_mail import Message
 from werkzeug.routing import BuildError
 
-from crm.consent.models import Suppression, SuppressionReason
-from crm.consent.services import email_hash
+from crm.consent.mail_kinds import Category, MailKind, may_receive
 from crm.db import utcnow
 from crm.events import display, ics
 from crm.events.models import Event, EventStatus, Invitation, InvitationStatus
 from crm.events.tokens import rsvp_url
 from crm.extensions import db
-from crm.mail.models import Delivery
+from crm.forms import lazy_gettext as _l
+from crm.mail.models import Delivery, DeliveryStatus
 from crm.mail.pipeline import queue_delivery
 from crm.mail.rendering import compose, render_bodies
+from crm.signup.links import preferences_url
 
-BLOCKING_REASONS = (SuppressionReason.HARD_BOUNCE.value, SuppressionReason.COMPLAINT.value,
-                    SuppressionReason.ERASURE.value, SuppressionReason.MANUAL.value)
-KINDS = ("invitation", "event_update", "event_cancel", "reminder", "rsvp_confirmation")
-OPEN_STATUSES = (InvitationStatus.INVITED.value, InvitationStatus.ACCEPTED.value, InvitationStatus.WAITLISTED.value)
-
-
-def is_blocked(email: str | None) -> bool:
-    if not email:
-        return True
-    return bool(db.session.scalar(sa.select(sa.exists().where(
-        Suppression.email_hash == email_hash(email), Suppression.reason.in_(BLOCKING_REASONS)))))
+TOPIC = "evenements"
+KINDS = ("invitation", "event_update", "event_cancel", "reminder", "rsvp_confirmation", "registration_update",
+         "registration_cancel")
+# Mail about the event to someone who answered yes is about their own registration.
+REGISTRATION_KINDS = {"event_update": "registration_update", "event_cancel": "registration_cancel"}
+REGISTERED = (InvitationStatus.ACCEPTED.value, InvitationStatus.WAITLISTED.value)
+OPEN_STATUSES = (InvitationStatus.INVITED.value, *REGISTERED)
 
 
 # --- Queueing ---------------------------------------------------------------------------------
 
 
 def queue(kind: str, invitation: Invitation, key: str) -> bool:
-    """One delivery per dedupe key: queueing the same mail twice (even at once) queues it once."""
+    """One delivery per dedupe key: queueing the same mail twice (even at once) queues it once. Nothing is
+    queued for someone who may not receive that kind of mail."""
+    if invitation.status in REGISTERED:
+        kind = REGISTRATION_KINDS.get(kind, kind)
+    if not may_receive(invitation.contact, kind):
+        return False
     return queue_delivery(kind, f"invitation:{invitation.id}:{key}", contact_id=invitation.contact_id,
-                          source_id=invitation.id)
+                          source_id=invitation.id) is not None
 
 
 def queue_invitation(invitation: Invitation) -> bool:
@@ -71,14 +75,17 @@ def queue_for_invitees(event: Event, kind: str, key: str, *, statuses: Iterable[
 
 def cancel_queued(event: Event, kinds: Iterable[str]) -> None:
     ids = sa.select(Invitation.id).where(Invitation.event_id == event.id).scalar_subquery()
-    db.session.execute(sa.update(Delivery).where(Delivery.source_id.in_(ids), Delivery.kind.in_(list(kinds)),
-                                                 Delivery.status == "queued").values(status="cancelled"))
+    kinds = [*kinds, *(REGISTRATION_KINDS[k] for k in kinds if k in REGISTRATION_KINDS)]
+    db.session.execute(sa.update(Delivery).where(Delivery.source_id.in_(ids), Delivery.kind.in_(kinds),
+                                                 Delivery.status == DeliveryStatus.QUEUED.value)
+                       .values(status=DeliveryStatus.CANCELLED.value))
     db.session.flush()
 
 
 def cancel_queued_for(invitation: Invitation) -> None:
     db.session.execute(sa.update(Delivery).where(Delivery.source_id == invitation.id, Delivery.kind.in_(KINDS),
-                                                 Delivery.status == "queued").values(status="cancelled"))
+                                                 Delivery.status == DeliveryStatus.QUEUED.value)
+                       .values(status=DeliveryStatus.CANCELLED.value))
     db.session.flush()
 
 
@@ -92,10 +99,8 @@ def deliveries_of(invitation: Invitation) -> list[Delivery]:
 
 def _footer_links(invitation: Invitation) -> dict[str, Any]:
     try:
-        from crm.signup.links import preferences_url
-
         return {"preferences_url": preferences_url(invitation.contact)}
-    except (ImportError, BuildError):  # the signup pages are not installed: no footer link
+    except BuildError:  # the signup pages are not installed: no footer link
         return {}
 
 
@@ -116,10 +121,7 @@ def _message(invitation: Invitation, template: str, subject: str, *, attach_ics:
 
 
 def _invitation_of(delivery: Delivery) -> Invitation | None:
-    invitation = db.session.get(Invitation, delivery.source_id) if delivery.source_id else None
-    if invitation is None or is_blocked(invitation.contact.email):
-        return None
-    return invitation
+    return db.session.get(Invitation, delivery.source_id) if delivery.source_id else None
 
 
 def render_invitation(delivery: Delivery) -> Message | None:
@@ -169,17 +171,20 @@ def render_confirmation(delivery: Delivery) -> Message | None:
     return None
 
 
-RENDERERS = {
-    "invitation": render_invitation,
-    "event_update": render_update,
-    "event_cancel": render_cancel,
-    "reminder": render_reminder,
-    "rsvp_confirmation": render_confirmation,
-}
-
-
-def register_renderers() -> None:
-    from crm.mail.pipeline import register_renderer
-
-    for kind, render in RENDERERS.items():
-        register_renderer(kind, render)
+MAIL_KINDS = (
+    MailKind("invitation", _l("Les invitations aux événements"), Category.REFUSABLE, render_invitation,
+             topic=TOPIC),
+    MailKind("event_update", _l("Les changements d'un événement auquel vous êtes invité(e) sans avoir répondu"),
+             Category.REFUSABLE, render_update, topic=TOPIC),
+    MailKind("event_cancel", _l("L'annulation d'un événement auquel vous êtes invité(e) sans avoir répondu"),
+             Category.REFUSABLE, render_cancel, topic=TOPIC),
+    MailKind("reminder", _l("Les rappels avant un événement"), Category.REFUSABLE, render_reminder, topic=TOPIC),
+    MailKind("rsvp_confirmation", _l("La confirmation de votre réponse à une invitation"), Category.PERSONAL,
+             render_confirmation, promise=_l("la confirmation de vos réponses aux invitations")),
+    MailKind("registration_update", _l("Les changements d'un événement auquel vous avez dit oui"),
+             Category.PERSONAL, render_update,
+             promise=_l("le changement de date, d'heure ou de lieu d'un événement auquel vous avez dit oui")),
+    MailKind("registration_cancel", _l("L'annulation d'un événement auquel vous avez dit oui"),
+             Category.PERSONAL, render_cancel,
+             promise=_l("l'annulation d'un événement auquel vous avez dit oui")),
+)

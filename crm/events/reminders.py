@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from crm.db import utcnow
 from crm.events.models import Event, EventStatus, Invitation, InvitationStatus
 from crm.extensions import db
-from crm.mail.models import Delivery
+from crm.mail.models import Delivery, DeliveryStatus
 from crm.mail.pipeline import queue_delivery
 
 KIND = "reminder"
@@ -44,15 +44,17 @@ def sync_invitation(invitation: Invitation, *, now: datetime | None = None) -> N
         Delivery.kind == KIND, Delivery.source_id == invitation.id)).all())
     stale = [delivery_id for key, delivery_id in existing.items() if key not in wanted]
     if stale:  # conditional: a reminder the sender already claimed is left to it
-        db.session.execute(sa.update(Delivery).where(Delivery.id.in_(stale), Delivery.status == "queued")
-                           .values(status="cancelled"))
+        db.session.execute(sa.update(Delivery).where(Delivery.id.in_(stale),
+                                                     Delivery.status == DeliveryStatus.QUEUED.value)
+                           .values(status=DeliveryStatus.CANCELLED.value))
     for key, due in wanted.items():
         if key not in existing:
             queue_delivery(KIND, key, contact_id=invitation.contact_id, source_id=invitation.id, send_after=due)
         else:
             db.session.execute(sa.update(Delivery).where(Delivery.id == existing[key],
-                                                         Delivery.status.in_(("queued", "cancelled")))
-                               .values(status="queued", next_attempt_at=due))
+                                                         Delivery.status.in_((DeliveryStatus.QUEUED.value,
+                                                                              DeliveryStatus.CANCELLED.value)))
+                               .values(status=DeliveryStatus.QUEUED.value, next_attempt_at=due))
     db.session.flush()
 
 
@@ -65,5 +67,5 @@ def sync_event(event: Event, *, now: datetime | None = None) -> None:
 
 def pending_for(invitation: Invitation) -> list[Delivery]:
     stmt = sa.select(Delivery).where(Delivery.kind == KIND, Delivery.source_id == invitation.id,
-                                     Delivery.status == "queued").order_by(Delivery.next_attempt_at)
+                                     Delivery.status == DeliveryStatus.QUEUED.value).order_by(Delivery.next_attempt_at)
     return list(db.session.scalars(stmt))

@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
+from crm.addresses import normalize_email
+from crm.consent.mail_kinds import why_not
 from crm.db import utcnow
 from crm.errors import ValidationError
-from crm.events import mailing, reminders
+from crm.events import answers, mailing, reminders
 from crm.events.models import (
     DEFAULT_REMINDERS,
     SEAT_STATUSES,
@@ -56,6 +58,7 @@ class InviteResult:
     added: list[Invitation] = field(default_factory=list)
     already: int = 0
     unreachable: int = 0
+    left_out: dict[str, int] = field(default_factory=dict)  # why (in French) -> how many
 
 
 def _validate(data: EventInput) -> None:
@@ -147,9 +150,7 @@ def update_event(event: Event, data: EventInput, *, now: datetime | None = None)
                                              InvitationStatus.WAITLISTED))
     reminders.sync_event(event, now=now)
     if old_capacity is not None and (event.capacity is None or event.capacity > old_capacity):
-        from crm.events.answers import promote_waitlisted
-
-        promote_waitlisted(event, now=now)
+        answers.promote_waitlisted(event, now=now)
     db.session.flush()
     return schedule_changed
 
@@ -213,8 +214,10 @@ def invite_contacts(event: Event, contact_ids: Iterable[int], *, send: bool = Tr
     result.already = len(existing)
     contacts = db.session.scalars(sa.select(Contact).where(Contact.id.in_(set(ids) - existing)).order_by(Contact.id))
     for contact in contacts:
-        if not contact.email or mailing.is_blocked(contact.email):
+        reason = why_not(contact, "invitation")
+        if reason is not None:
             result.unreachable += 1
+            result.left_out[reason] = result.left_out.get(reason, 0) + 1
             continue
         invitation = Invitation(event_id=event.id, contact_id=contact.id, status=InvitationStatus.INVITED.value,
                                 token=secrets.token_urlsafe(32))
@@ -230,8 +233,6 @@ def invite_contacts(event: Event, contact_ids: Iterable[int], *, send: bool = Tr
 
 def contact_ids_for_emails(text: str) -> tuple[list[int], list[str]]:
     """Addresses typed by hand -> known contacts, and the addresses no contact has."""
-    from crm.partners.normalize import normalize_email
-
     wanted: dict[str, str] = {}
     for raw in text.replace(";", "\n").replace(",", "\n").split():
         try:
@@ -260,11 +261,6 @@ def resend_to_unanswered(event: Event, *, now: datetime | None = None) -> int:
     stamp = (now or utcnow()).strftime("%Y%m%dT%H%M%S")
     return mailing.queue_for_invitees(event, "invitation", f"resend:{stamp}",
                                       statuses=(InvitationStatus.INVITED,))
-
-
-def seats_taken(event_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Invitation).where(
-        Invitation.event_id == event_id, Invitation.status.in_(SEAT_STATUSES))) or 0
 
 
 def counts(event: Event) -> dict[str, int]:
@@ -304,14 +300,12 @@ def count_unsent(event: Event) -> int:
 
 def withdraw_invitation(invitation: Invitation, *, now: datetime | None = None) -> None:
     """The team takes an invitation back: its link stops working, its pending mails stop, a seat frees up."""
-    from crm.events.answers import lock_event, promote_waitlisted
-
-    lock_event(invitation.event_id)
+    answers.lock_event(invitation.event_id)
     held_seat = invitation.status in SEAT_STATUSES
     invitation.status = InvitationStatus.CANCELLED.value
     invitation.token = secrets.token_urlsafe(32)
     db.session.flush()
     mailing.cancel_queued_for(invitation)
     if held_seat:
-        promote_waitlisted(invitation.event, now=now)
+        answers.promote_waitlisted(invitation.event, now=now)
     db.session.flush()

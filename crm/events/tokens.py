@@ -1,4 +1,4 @@
-"""RSVP links: a signed token, scoped to the 'rsvp' purpose, naming one invitation of one event.
+"""RSVP links: a signed token (crm.links, purpose "rsvp") naming one invitation of one event.
 
 The token carries the invitation's random nonce, so replacing the nonce voids every link already sent.
 A forged, expired or other-event token is recognised as such and changes nothing.
@@ -9,14 +9,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-
 from crm.events.models import Invitation
 from crm.extensions import db
+from crm.links import TokenExpired, TokenError, days, make_token as sign, read_token as read_signed, token_url
 
-SALT = "rsvp"
-DEFAULT_MAX_AGE = 400 * 24 * 3600  # an invitation goes out months ahead at most
+PURPOSE = "rsvp"
+MAX_AGE_SETTING = "RSVP_LINK_MAX_AGE_DAYS"
 
 
 class TokenProblem(StrEnum):
@@ -25,26 +23,24 @@ class TokenProblem(StrEnum):
     OTHER_EVENT = "other_event"
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+def _value(invitation: Invitation) -> dict[str, Any]:
+    return {"i": invitation.id, "e": invitation.event_id, "n": invitation.token}
 
 
 def make_token(invitation: Invitation) -> str:
-    return _serializer().dumps({"i": invitation.id, "e": invitation.event_id, "n": invitation.token})
+    return sign(PURPOSE, _value(invitation))
 
 
 def rsvp_url(invitation: Invitation) -> str:
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return f"{base}/evenements/{invitation.event_id}/reponse/{make_token(invitation)}"
+    return token_url("rsvp.answer_page", PURPOSE, _value(invitation), event_id=invitation.event_id)
 
 
 def read_token(event_id: int, token: str) -> Invitation | TokenProblem:
-    max_age = int(current_app.config.get("RSVP_TOKEN_MAX_AGE", DEFAULT_MAX_AGE))
     try:
-        data: Any = _serializer().loads(token, max_age=max_age)
-    except SignatureExpired:
+        data: Any = read_signed(PURPOSE, token, days(MAX_AGE_SETTING))
+    except TokenExpired:
         return TokenProblem.EXPIRED
-    except BadSignature:
+    except TokenError:
         return TokenProblem.INVALID
     if not isinstance(data, dict) or not isinstance(data.get("i"), int) or not isinstance(data.get("e"), int):
         return TokenProblem.INVALID

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from crm.events import audience, bp, display, queries, services
+from crm.events import audience, display, queries, services
 from crm.events.forms import (
     ConfirmForm,
     EventForm,
@@ -19,6 +19,10 @@ from crm.events.models import Event, EventKind, Invitation, InvitationStatus
 from crm.events.services import EventValidationError
 from crm.extensions import db
 from crm.forms import flash_errors, show_errors
+from crm.security import protect_admin
+
+bp = Blueprint("events", __name__, url_prefix="/admin/evenements")
+protect_admin(bp)
 
 
 @bp.app_template_filter("event_when")

@@ -1,10 +1,13 @@
 """Data in: import of partner spreadsheets, search and merge of duplicates."""
 
-from flask import Blueprint
+from crm.features import Feature, Job, NavItem
+from crm.forms import lazy_gettext as _l
+from crm.imports import cli, jobs, views
 
-from crm.security import protect_admin
-
-bp = Blueprint("imports", __name__, url_prefix="/admin/donnees")
-protect_admin(bp)
-
-from crm.imports import views  # noqa: E402,F401  (routes register on bp)
+feature = Feature(
+    name="imports",
+    blueprints=[views.bp],
+    nav=[NavItem("imports.upload", _l("Import"), order=100)],
+    commands=[cli.contacts_cli],
+    jobs=[Job("import_uploads_purge", jobs.purge_uploads, {"hours": 24})],
+)

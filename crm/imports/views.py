@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from crm.extensions import db
-from crm.imports import bp, duplicates, merging, services
+from crm.imports import duplicates, merging, services
 from crm.imports.fields import FIELD_LABELS
 from crm.imports.forms import MergeForm, RunForm, UploadForm, mapping_form
 from crm.imports.planning import ACTION_LABELS, MODE_LABELS, Action, Mode
 from crm.imports.reading import ImportFileError
 from crm.partners.models import Contact, Organisation
+from crm.security import protect_admin
+
+bp = Blueprint("imports", __name__, url_prefix="/admin/donnees")
+protect_admin(bp)
 
 SHOWN_ROWS = 1000
 

@@ -1,10 +1,16 @@
-"""The only code that builds and sends mail: rendering, transports, the outbox."""
+"""The only code that builds and sends mail: rendering, transports, the sending pipeline, the outbox."""
 
-from flask import Blueprint
+from crm.features import Feature, Job, NavItem, PrivacyTable
+from crm.forms import lazy_gettext as _l
+from crm.mail import jobs, views
 
-from crm.security import protect_admin
-
-bp = Blueprint("mail", __name__, url_prefix="/admin/boite-d-envoi")
-protect_admin(bp)
-
-from crm.mail import outgoing, views  # noqa: E402,F401  (routes and session hooks register here)
+feature = Feature(
+    name="mail",
+    blueprints=[views.bp],
+    nav=[NavItem("mail.index", _l("Boîte d'envoi"), order=90)],
+    jobs=[
+        Job("dispatch", jobs.dispatch, lambda config: {"seconds": config["SCHEDULER_TICK_SECONDS"]}),
+        Job("retry_deliveries", jobs.retry_deferred, {"minutes": 5}),
+    ],
+    privacy=[PrivacyTable("deliveries", "Courriels envoyés")],
+)

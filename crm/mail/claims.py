@@ -18,17 +18,14 @@ from sqlalchemy.sql.dml import Insert
 
 from crm.db import utcnow
 from crm.extensions import db
+from crm.features import hooks
 from crm.mail.models import Delivery, DeliveryStatus
 
-# Conditions a delivery must meet to be claimed, registered by features (a paused campaign holds its rows).
+# Features add conditions a delivery must meet to be claimed (a paused campaign holds its rows): a hook under
+# this name returns an SQL condition on ``Delivery``.
+CLAIM_FILTER_HOOK = "mail.claim_filter"
 ClaimFilter = Callable[[], sa.ColumnElement[bool]]
-_CLAIM_FILTERS: list[ClaimFilter] = []
 QUEUE_COLUMNS = ("kind", "contact_id", "campaign_id", "source_id", "dedupe_key")
-
-
-def register_claim_filter(condition: ClaimFilter) -> None:
-    if condition not in _CLAIM_FILTERS:
-        _CLAIM_FILTERS.append(condition)
 
 
 def _dialect() -> str:
@@ -65,27 +62,31 @@ def queue_from_select(rows: sa.Select[Any], *, send_after: datetime | None = Non
 
 
 def queue_delivery(kind: str, dedupe_key: str, *, contact_id: int | None = None, campaign_id: int | None = None,
-                   source_id: int | None = None, send_after: datetime | None = None) -> bool:
-    """Queues one delivery unless its dedupe_key exists (also under concurrency). True if queued. Flushes."""
+                   source_id: int | None = None, send_after: datetime | None = None) -> int | None:
+    """Queues one delivery unless its dedupe_key exists (also under concurrency). Returns its id, or None when it
+    was there already. Flushes."""
     db.session.flush()
     now = utcnow()
     stmt = _insert_ignoring_duplicates().values(
         kind=kind, contact_id=contact_id, campaign_id=campaign_id, source_id=source_id, dedupe_key=dedupe_key,
         status=DeliveryStatus.QUEUED.value, attempts=0, next_attempt_at=send_after or now, created_at=now,
     )
-    return db.session.execute(stmt.returning(Delivery.__table__.c.id)).scalar() is not None
+    return db.session.execute(stmt.returning(Delivery.__table__.c.id)).scalar()
 
 
-def claimable(now: datetime) -> list[sa.ColumnElement[bool]]:
-    return [Delivery.status == DeliveryStatus.QUEUED.value, Delivery.next_attempt_at <= now,
-            *(condition() for condition in _CLAIM_FILTERS)]
+def claimable(now: datetime, only_ids: list[int] | None = None) -> list[sa.ColumnElement[bool]]:
+    conditions = [Delivery.status == DeliveryStatus.QUEUED.value, Delivery.next_attempt_at <= now,
+                  *(condition() for condition in hooks(CLAIM_FILTER_HOOK))]
+    if only_ids is not None:
+        conditions.append(Delivery.id.in_(only_ids))
+    return conditions
 
 
-def has_due(now: datetime) -> bool:
-    return bool(db.session.scalar(sa.select(sa.exists().where(*claimable(now)))))
+def has_due(now: datetime, only_ids: list[int] | None = None) -> bool:
+    return bool(db.session.scalar(sa.select(sa.exists().where(*claimable(now, only_ids)))))
 
 
-def claim_batch(limit: int, due_before: datetime, *, tries: int = 5) -> str | None:
+def claim_batch(limit: int, due_before: datetime, *, tries: int = 5, only_ids: list[int] | None = None) -> str | None:
     """Claims up to ``limit`` due deliveries and COMMITS; returns the claim token, or None if nothing was due.
 
     The ids are selected first (on PostgreSQL ``FOR UPDATE SKIP LOCKED``: locked until the commit, skipped by
@@ -94,7 +95,7 @@ def claim_batch(limit: int, due_before: datetime, *, tries: int = 5) -> str | No
     LIMIT n FOR UPDATE SKIP LOCKED)`` is not safe on PostgreSQL: the planner may rescan the subquery and claim
     far more than n rows.)"""
     token = uuid.uuid4().hex
-    due = (sa.select(Delivery.id).where(*claimable(due_before))
+    due = (sa.select(Delivery.id).where(*claimable(due_before, only_ids))
            .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
     if _dialect() == "postgresql":
         due = due.with_for_update(skip_locked=True)
@@ -110,7 +111,7 @@ def claim_batch(limit: int, due_before: datetime, *, tries: int = 5) -> str | No
     )
     db.session.commit()
     if not result.rowcount and tries > 1:  # type: ignore[attr-defined]
-        return claim_batch(limit, due_before, tries=tries - 1)  # another sender took them first: try again
+        return claim_batch(limit, due_before, tries=tries - 1, only_ids=only_ids)  # another sender took them first: try again
     return token
 
 

@@ -1,7 +1,7 @@
 """The sending pipeline for every kind of mail sent to a person (DESIGN.md §5).
 
-Features queue ``Delivery`` rows (``queue_delivery``, ``queue_from_select``) and register a renderer for their
-kind (``register_renderer``). The scheduler calls ``send_due``: it claims due rows in batches under a lease,
+Features queue ``Delivery`` rows (``queue_delivery``, ``queue_from_select``) and declare each kind of mail with
+its renderer (``Feature(mail_kinds=[MailKind(...)])``, crm.consent.mail_kinds). The scheduler calls ``send_due``: it claims due rows in batches under a lease,
 renders each for its recipient while the previous message is on the wire (the SMTP connection is held by a child
 process, ``crm.mail.smtp_process``, so both really run at once), sends them over that one persistent connection,
 and commits each batch's statuses, so a crash repeats at most one batch (``SEND_BATCH_SIZE``, default 50).
@@ -14,7 +14,6 @@ import smtplib
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import make_msgid, parseaddr
@@ -25,35 +24,25 @@ from flask import current_app
 from flask_mail import Message
 from sqlalchemy.orm import joinedload
 
-from crm.consent.models import Suppression, SuppressionReason
-from crm.consent.services import email_hash
+from crm.consent.mail_kinds import mail_kind, receivable
 from crm.db import utcnow
 from crm.extensions import db
+from crm.features import hooks
 from crm.mail import claims
-from crm.mail.claims import queue_delivery, queue_from_select, register_claim_filter, take_back_stale_claims
+from crm.mail.claims import queue_delivery, queue_from_select, take_back_stale_claims
 from crm.mail.mime import for_bulk
 from crm.mail.models import Delivery, DeliveryStatus
 from crm.mail.throttle import Throttle
 from crm.mail.transport import Wire, open_wire
+from crm.partners.models import Contact
 
-__all__ = ["Renderer", "SendReport", "queue_delivery", "queue_from_select", "register_claim_filter",
-           "register_renderer", "request_stop", "send_due", "take_back_stale_claims"]
+__all__ = ["SendReport", "queue_delivery", "queue_from_select", "request_stop", "send_due",
+           "take_back_stale_claims"]
 
 log = logging.getLogger(__name__)
 
-Renderer = Callable[[Delivery], Message | None]
-
-
-@dataclass(frozen=True)
-class _Kind:
-    render: Renderer
-    honours_unsubscribe: bool
-
-
-_KINDS: dict[str, _Kind] = {}
-# Reasons that stop every kind of mail; an unsubscribe stops only the kinds that honour it (the newsletter).
-ALWAYS_BLOCKING = (SuppressionReason.HARD_BOUNCE.value, SuppressionReason.COMPLAINT.value,
-                   SuppressionReason.ERASURE.value, SuppressionReason.MANUAL.value)
+# Features told of a 5xx refusal about an address at send time: ``hook(email, delivery_id=..., detail=...)``.
+ADDRESS_FAILED_HOOK = "mail.address_failed"
 MAX_CONSECUTIVE_DEFERRALS = 10
 # Messages handed to the wire before the oldest is answered: with two, the SMTP child always has the next one
 # while this process renders the one after.
@@ -67,11 +56,6 @@ def request_stop() -> None:
     """The process is shutting down (the scheduler got SIGINT or SIGTERM): the pass in progress ends once its
     current batch is sent and committed, and no new pass starts. Safe to call from a signal handler."""
     _stop_requested.set()
-
-
-def register_renderer(kind: str, render: Renderer, *, honours_unsubscribe: bool = False) -> None:
-    """``render(delivery)`` returns the message for that delivery, or None to skip it."""
-    _KINDS[kind] = _Kind(render, honours_unsubscribe)
 
 
 class _StopPass(Exception):
@@ -123,13 +107,19 @@ def _is_address_failure(exc: Exception, text: str) -> bool:
     return isinstance(exc, smtplib.SMTPRecipientsRefused) or text.lstrip().startswith(("5.1.", "5.2."))
 
 
-def _blocked_hashes(rows: list[Delivery]) -> dict[str, str]:
-    hashes = {email_hash(row.contact.email) for row in rows if row.contact is not None and row.contact.email}
-    if not hashes:
-        return {}
-    found = db.session.execute(sa.select(Suppression.email_hash, Suppression.reason)
-                               .where(Suppression.email_hash.in_(hashes)))
-    return {digest: reason for digest, reason in found}
+def _receivable_ids(token: str, rows: list[Delivery]) -> set[int]:
+    """The deliveries of a batch whose recipient may receive that kind of mail now (crm.consent.mail_kinds):
+    one query per kind in the batch."""
+    allowed: set[int] = set()
+    for code in {row.kind for row in rows}:
+        kind = mail_kind(code)
+        if kind is None:
+            continue
+        allowed.update(db.session.scalars(
+            sa.select(Delivery.id).join(Contact, Contact.id == Delivery.contact_id)
+            .where(Delivery.claim_token == token, Delivery.kind == code,
+                   receivable(kind, kind.delivery_topic() if kind.delivery_topic else None))))
+    return allowed
 
 
 class _Batch:
@@ -173,9 +163,9 @@ class _Pass:
 
     def send(self, batch: _Batch) -> None:
         self.unwritten.append(batch)
-        blocked = _blocked_hashes(batch.rows)
+        allowed = _receivable_ids(batch.token, batch.rows)
         for delivery in batch.rows:
-            message = self.prepare(batch, delivery, blocked)
+            message = self.prepare(batch, delivery, allowed)
             if message is None:
                 continue
             # The previous batch is settled and committed before this one's first message leaves: a crash
@@ -214,17 +204,16 @@ class _Pass:
                and not (self.in_flight and self.in_flight[0][0] is self.unwritten[0])):
             self.unwritten.popleft().write()
 
-    def prepare(self, batch: _Batch, delivery: Delivery, blocked: dict[str, str]) -> Message | None:
+    def prepare(self, batch: _Batch, delivery: Delivery, allowed: set[int]) -> Message | None:
         """The message for this delivery, or None once its outcome (skipped, failed) is recorded."""
-        kind = _KINDS.get(delivery.kind)
-        contact = delivery.contact
+        kind = mail_kind(delivery.kind)
         if kind is None:
             batch.outcome(delivery, DeliveryStatus.FAILED, error=f"aucun rendu pour le type « {delivery.kind} »")
             self.report.failed += 1
             return None
-        reason = blocked.get(email_hash(contact.email)) if contact is not None and contact.email else "erasure"
-        if reason and (reason in ALWAYS_BLOCKING or kind.honours_unsubscribe):
-            batch.outcome(delivery, DeliveryStatus.SKIPPED, error=f"adresse exclue ({reason})")
+        if delivery.id not in allowed:
+            batch.outcome(delivery, DeliveryStatus.SKIPPED, error="destinataire exclu (désinscription, "
+                                                                  "opposition, rejet ou effacement)")
             self.report.skipped += 1
             return None
         try:
@@ -275,10 +264,8 @@ class _Pass:
         batch.outcome(delivery, DeliveryStatus.FAILED, tried=1, error=error)
         self.report.failed += 1
         if code >= 500 and address_failure and delivery.contact is not None and delivery.contact.email:
-            from crm.bounces.services import record_bounce
-
-            record_bounce(delivery.contact.email, permanent=True, delivery_id=delivery.id, source="smtp",
-                          detail=f"SMTP {error}")
+            for hook in hooks(ADDRESS_FAILED_HOOK):
+                hook(delivery.contact.email, delivery_id=delivery.id, detail=f"SMTP {error}")
         return False
 
 
@@ -292,27 +279,30 @@ def make_throttle() -> Throttle:
     return Throttle(float(config["SEND_RATE_PER_SECOND"]), int(config["SEND_RATE_PER_HOUR"]), _sent_last_hour)
 
 
-def send_due(*, max_batches: int | None = None, throttle: Throttle | None = None) -> SendReport:
-    """Sends every due delivery of any kind, batch after batch, until none is left (or the hourly budget is
-    spent, or the relay fails). Safe to run in several processes at once. Commits after every batch."""
+def send_due(*, max_batches: int | None = None, throttle: Throttle | None = None,
+             only_ids: list[int] | None = None) -> SendReport:
+    """Sends every due delivery of any kind (or only those of ``only_ids``), batch after batch, until none is
+    left (or the hourly budget is spent, or the relay fails). Safe to run in several processes at once.
+    Commits after every batch."""
     report = SendReport()
     if not _process_lock.acquire(blocking=False):
         report.stopped = "un envoi est déjà en cours dans ce processus"
         return report
     try:
-        _send_due(report, max_batches, throttle or make_throttle())
+        _send_due(report, max_batches, throttle or make_throttle(), only_ids)
     finally:
         _process_lock.release()
     return report
 
 
-def _send_due(report: SendReport, max_batches: int | None, throttle: Throttle) -> None:
+def _send_due(report: SendReport, max_batches: int | None, throttle: Throttle, only_ids: list[int] | None) -> None:
     config = current_app.config
-    take_back_stale_claims(config["SEND_LEASE_SECONDS"])
-    db.session.commit()
+    if only_ids is None:
+        take_back_stale_claims(config["SEND_LEASE_SECONDS"])
+        db.session.commit()
     # Rows deferred during this pass are due later than its start: they are not retried in a loop.
     started = utcnow()
-    if not claims.has_due(started):
+    if not claims.has_due(started, only_ids):
         return
     session = db.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False  # see below
@@ -320,7 +310,7 @@ def _send_due(report: SendReport, max_batches: int | None, throttle: Throttle) -
         with open_wire() as wire:
             stream = _Pass(wire, throttle, report)
             try:
-                _stream_batches(stream, report, max_batches, throttle, started)
+                _stream_batches(stream, report, max_batches, throttle, started, only_ids)
             except _StopPass as exc:
                 stream.abandon(str(exc))
                 raise
@@ -339,7 +329,7 @@ def _send_due(report: SendReport, max_batches: int | None, throttle: Throttle) -
 
 
 def _stream_batches(stream: _Pass, report: SendReport, max_batches: int | None, throttle: Throttle,
-                    started: datetime) -> None:
+                    started: datetime, only_ids: list[int] | None) -> None:
     """Claims and sends batch after batch. The next batch is claimed and loaded while the previous one's last
     messages are on the wire; its outcomes are committed meanwhile, which must not expire the rows already
     loaded (hence no expiry on commit during a pass: every row is read fresh by the query of its own batch)."""
@@ -354,7 +344,8 @@ def _stream_batches(stream: _Pass, report: SendReport, max_batches: int | None, 
             if allowance <= 0:
                 report.stopped = "limite horaire atteinte"
                 break
-        token = claims.claim_batch(batch_size if allowance is None else min(allowance, batch_size), started)
+        token = claims.claim_batch(batch_size if allowance is None else min(allowance, batch_size), started,
+                                   only_ids=only_ids)
         if token is None:
             break
         report.batches += 1

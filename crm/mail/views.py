@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from crm.mail import bp, outbox
+from crm.mail import outbox
+from crm.security import protect_admin
+
+bp = Blueprint("mail", __name__, url_prefix="/admin/boite-d-envoi")
+protect_admin(bp)
 
 # A message's HTML is shown in a sandboxed frame with its own policy: inline styles, no scripts.
 MESSAGE_FRAME_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; sandbox; frame-ancestors 'self'"

@@ -1,8 +1,40 @@
-from flask import Blueprint
+"""Partner organisations and their people, the taxonomy, the Club des Industriels, ambassadors, the timeline."""
 
-from crm.security import protect_admin
+from crm.features import Feature, Figure, NavItem, PrivacyTable
+from crm.forms import lazy_gettext as _l
+from crm.partners import demo, figures, views
+from crm.partners.models import CIVILITIES
+from crm.partners.territory import department_label
 
-bp = Blueprint("partners", __name__, url_prefix="/admin")
-protect_admin(bp)
 
-from crm.partners import views  # noqa: E402,F401  (routes register on bp)
+def _civility(value: str | None) -> str:
+    return CIVILITIES.get(value or "", "")
+
+
+feature = Feature(
+    name="partners",
+    blueprints=[views.bp],
+    nav=[
+        NavItem("partners.organisations", _l("Structures"), order=20),
+        NavItem("partners.contacts", _l("Contacts"), order=30),
+        NavItem("partners.club_members", _l("Club des Industriels"), order=40),
+    ],
+    figures=[
+        Figure(_l("structures partenaires"), figures.organisations, "partners.organisations", order=10),
+        Figure(_l("contacts"), figures.contacts, "partners.contacts", order=20),
+        Figure(_l("membres du Club des Industriels"), figures.club_members, "partners.club_members", order=30),
+        Figure(_l("tâches ouvertes"), figures.open_tasks, order=60),
+        Figure(_l("Candidatures d'ambassadeur à examiner"), figures.ambassador_candidates, "partners.contacts",
+               {"ambassador": "candidate"}, order=90, group="waiting"),
+    ],
+    privacy=[
+        PrivacyTable("contact_sectors", "Filières"),
+        PrivacyTable("contact_axes", "Axes du programme"),
+        PrivacyTable("notes", "Notes et échanges"),
+        # Search words, rebuilt from the record's own columns by crm.partners.words.
+        PrivacyTable("organisation_words", derived=True),
+        PrivacyTable("contact_words", derived=True),
+    ],
+    template_filters={"civility": _civility, "department": department_label},
+    demo=demo.load_demo_data,
+)

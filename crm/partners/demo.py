@@ -59,6 +59,10 @@ JOB_TITLES = ["Dirigeant", "Directrice des ressources humaines", "Responsable pr
 AXES = ["transition", "innovation", "competences", "foncier"]
 
 
+def has_data() -> bool:
+    return bool(db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)))
+
+
 def fictional_siret(rng: random.Random) -> str:
     while True:
         digits = "".join(str(rng.randint(0, 9)) for _ in range(13))
@@ -70,7 +74,7 @@ def fictional_siret(rng: random.Random) -> str:
 
 def load_demo_data(seed: int = 61) -> bool:
     """Loads the demo set once; returns False when organisations already exist."""
-    if db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)):
+    if has_data():
         return False
     rng = random.Random(seed)
     today = date.today()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from crm.addresses import email_hash
 from crm.db import TimestampMixin, search_key_type, utcnow
 from crm.extensions import db
 from crm.forms import lazy_gettext as _l
@@ -35,6 +37,10 @@ HEADCOUNT_BANDS = ["0", "1-9", "10-49", "50-249", "250-999", "1000+"]
 CIVILITIES = {"": "", "mme": "Mme", "m": "M."}
 
 
+def new_link_secret() -> str:
+    return secrets.token_urlsafe(12)
+
+
 organisation_sectors = sa.Table(
     "organisation_sectors",
     db.metadata,
@@ -44,21 +50,19 @@ organisation_sectors = sa.Table(
 # Search words (crm.partners.words): every word of an organisation's name and commune keys, and the later words
 # of a contact's compound names, so that "perche" finds "Usinage du Perche" and "dupont" finds "Martin-Dupont"
 # through an index range. Derived from the record's own columns: merge, export and erasure leave these tables to
-# crm.partners.words (crm.privacy.references skips tables marked "derived").
+# crm.partners.words (the partners' declaration marks them derived, so privacy leaves them out).
 organisation_words = sa.Table(
     "organisation_words",
     db.metadata,
     sa.Column("word", search_key_type(120), primary_key=True),
     sa.Column("organisation_id", sa.ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True,
               index=True),
-    info={"derived": True},
 )
 contact_words = sa.Table(
     "contact_words",
     db.metadata,
     sa.Column("word", search_key_type(100), primary_key=True),
     sa.Column("contact_id", sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True),
-    info={"derived": True},
 )
 contact_sectors = sa.Table(
     "contact_sectors",
@@ -160,6 +164,9 @@ class Contact(TimestampMixin, db.Model):
     ambassador_since: Mapped[date | None]
     kit_sent_on: Mapped[date | None]
     language: Mapped[str] = mapped_column(sa.String(2), default="fr")
+    # The links in mail name the person by id AND this secret, so a link made for someone can act on no one
+    # else (an id taken over, an erased person's old links: erasure draws a new secret).
+    link_secret: Mapped[str] = mapped_column(sa.String(32), default=new_link_secret)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="contacts", lazy="joined")
     sectors: Mapped[list[Sector]] = relationship(secondary=contact_sectors, order_by="Sector.position")
@@ -180,8 +187,6 @@ class Contact(TimestampMixin, db.Model):
 
 @sa.event.listens_for(Contact.email, "set")
 def _keep_email_hash(target: Contact, value: str | None, oldvalue: object, initiator: object) -> None:
-    from crm.consent.services import email_hash  # consent imports this module
-
     target.email_hash = email_hash(value) if value else None
 
 

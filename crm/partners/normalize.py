@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from email_validator import EmailNotValidError, validate_email
+from crm.addresses import InvalidEmail, normalize_email
 
-
-class InvalidEmail(ValueError):
-    pass
+__all__ = ["InvalidEmail", "InvalidSiret", "normalize_email", "normalize_naf", "normalize_siret", "search_key"]
 
 
 class InvalidSiret(ValueError):
@@ -18,18 +16,6 @@ class InvalidSiret(ValueError):
 
 _SPACES = re.compile(r"\s+")
 _NON_KEY = re.compile(r"[^a-z0-9@._+ -]")
-
-
-def normalize_email(value: str) -> str:
-    """Trimmed and lower-cased: one person, one row, whatever case they type."""
-    raw = (value or "").strip()
-    if not raw:
-        raise InvalidEmail("L'adresse e-mail est obligatoire.")
-    try:
-        result = validate_email(raw, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise InvalidEmail(f"L'adresse e-mail « {raw} » n'est pas valide.") from exc
-    return result.normalized.lower()
 
 
 def search_key(value: str | None) -> str:

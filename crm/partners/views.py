@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from crm.extensions import db
 from crm.forms import flash_errors, show_errors
-from crm.partners import bp, export, queries, services, timeline
+from crm.partners import export, queries, services, timeline
 from crm.partners.forms import (
     AmbassadorForm,
     ClubJoinForm,
@@ -25,6 +25,10 @@ from crm.partners.forms import (
 from crm.partners.models import ClubMembership, Contact, Note, Organisation
 from crm.partners.queries import PartnerFilters
 from crm.partners.services import PartnerValidationError
+from crm.security import protect_admin
+
+bp = Blueprint("partners", __name__, url_prefix="/admin")
+protect_admin(bp)
 
 
 def _page_number() -> int:

@@ -1,10 +1,16 @@
 """Privacy rights (RGPD): export of what is held about a person, erasure, retention review, register."""
 
-from flask import Blueprint
+from crm.features import Feature, Job, NavItem, PrivacyTable
+from crm.forms import lazy_gettext as _l
+from crm.privacy import jobs, views
 
-from crm.security import protect_admin
-
-bp = Blueprint("privacy", __name__, url_prefix="/admin/rgpd")
-protect_admin(bp)
-
-from crm.privacy import views  # noqa: E402,F401  (routes register on bp)
+feature = Feature(
+    name="privacy",
+    blueprints=[views.bp],
+    nav=[NavItem("privacy.register_page", _l("RGPD"), order=110)],
+    jobs=[Job("privacy_retention", jobs.retention, {"hours": 24})],
+    privacy=[
+        PrivacyTable("erasures", "Effacements"),
+        PrivacyTable("retention_reviews", "Revue de conservation"),
+    ],
+)

@@ -25,16 +25,13 @@ from crm.consent import services as consent
 from crm.consent.models import ConsentAction, OptInStatus, SuppressionReason
 from crm.extensions import db
 from crm.mail import outbox
-from crm.partners.models import Contact
+from crm.partners.models import Contact, new_link_secret
 from crm.partners.words import forget_contact_words
 from crm.privacy.models import Erasure
-from crm.privacy.references import is_json, is_text, primary_key_of, references_to
+from crm.privacy.references import is_json, is_text, primary_key_of, references_to, rule_of
 
 REDACTED = "[effacé]"
 ERASED_LAST_NAME = "Personne effacée"
-PERSONAL_COLUMNS = {"email", "recipient", "recipients", "to", "to_address", "rcpt", "address_to", "phone",
-                    "mobile", "ip", "ip_address", "remote_addr", "user_agent", "first_name", "last_name",
-                    "full_name", "name", "message_id_recipient"}
 SKIPPED_TABLES = {"suppressions", "erasures"}
 
 
@@ -43,8 +40,8 @@ class PrivacyError(ValueError):
 
 
 def _personal_column(column: sa.Column[Any]) -> bool:
-    name = column.name.lower()
-    return name in PERSONAL_COLUMNS or name.endswith(("_email", "_phone", "_ip"))
+    """A column its feature declares personal (``PrivacyTable.personal``): emptied on rows about the person."""
+    return column.name in rule_of(column.table.name).personal
 
 
 def _identities(contact: Contact) -> list[dict[str, str]]:
@@ -183,6 +180,7 @@ def erase_contact(contact: Contact, *, user_id: int | None = None, reason: str =
     contact.phone = ""
     contact.job_title = ""
     contact.civility = ""
+    contact.link_secret = new_link_secret()  # every link the person was sent stops working
     db.session.flush()
     for table in db.metadata.sorted_tables:
         if table.name in SKIPPED_TABLES:

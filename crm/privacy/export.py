@@ -1,7 +1,7 @@
 """Everything the database holds about one contact, as JSON (machine) and as sections (readable page).
 
 Generic over the metadata: every table with a foreign key to contacts is dumped, so tables added by other
-features appear without a change here.
+features appear without a change here, under the title their feature declares.
 """
 
 from __future__ import annotations
@@ -16,24 +16,8 @@ from crm.consent.services import is_suppressed
 from crm.db import utcnow
 from crm.extensions import db
 from crm.partners.models import Contact, Organisation
-from crm.privacy.references import jsonable, label_of, references_to, rows_of
+from crm.privacy.references import jsonable, label_of, references_to, rows_of, title_of
 
-TABLE_TITLES = {
-    "subscriptions": "Abonnement à la lettre",
-    "consent_records": "Consentements (registre)",
-    "contact_topics": "Listes de diffusion choisies",
-    "contact_sectors": "Filières",
-    "contact_axes": "Axes du programme",
-    "notes": "Notes et échanges",
-    "deliveries": "Courriels envoyés",
-    "invitations": "Invitations aux événements",
-    "erasures": "Effacements",
-    "retention_reviews": "Revue de conservation",
-    "audit_logs": "Historique des modifications",
-    "bounces": "Retours d'erreur de messagerie",
-    "signups": "Inscriptions par le formulaire",
-    "signup_requests": "Demandes faites à l'inscription",
-}
 COLUMN_LABELS = {
     "id": "N°", "civility": "Civilité", "first_name": "Prénom", "last_name": "Nom", "email": "E-mail",
     "phone": "Téléphone", "job_title": "Fonction", "organisation_id": "Structure", "ambassador_status": "Ambassadeur",
@@ -49,7 +33,7 @@ COLUMN_LABELS = {
     "changes": "Modifications", "entity_type": "Objet", "entity_id": "N° objet", "user_id": "Utilisateur",
     "requested_at": "Demandé le", "confirmed_at": "Confirmé le", "unsubscribed_at": "Désinscrit le",
 }
-HIDDEN_COLUMNS = {"first_name_key", "last_name_key", "name_key", "commune_key", "email_hash"}
+HIDDEN_COLUMNS = {"first_name_key", "last_name_key", "name_key", "commune_key", "email_hash", "link_secret"}
 
 
 def export_contact(contact: Contact) -> dict[str, Any]:
@@ -136,6 +120,6 @@ def readable_sections(data: dict[str, Any]) -> list[Section]:
                     value = references.get(f"{fks[0].column.table.name}#{value}", value)
                 line.append(value)
             shown.append(line)
-        sections.append(Section(TABLE_TITLES.get(table_name, table_name),
+        sections.append(Section(title_of(table_name),
                                 [COLUMN_LABELS.get(c, c) for c in columns], shown))
     return sections

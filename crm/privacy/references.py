@@ -1,7 +1,8 @@
-"""Finds, from the SQLAlchemy metadata alone, every table that points at a contact or an organisation.
+"""Finds, from the SQLAlchemy metadata, every table that points at a contact or an organisation.
 
 Merge, export and erasure rely on this instead of a hand-kept list, so tables added by other features
-(deliveries, invitations, signups...) are covered as soon as their models are imported.
+(deliveries, invitations, signups...) are covered as soon as their models are imported; what a feature says of
+its tables (``Feature.privacy``: titles, personal columns, derived tables) comes from its declaration.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from crm.extensions import db
+from crm.features import PrivacyTable, privacy_tables
 
 
 @dataclass(frozen=True)
@@ -51,17 +53,26 @@ class Reference:
 
 
 def references_to(table_name: str) -> list[Reference]:
-    """Every (table, column) with a foreign key to ``table_name``.id, in dependency order. Tables marked
-    ``info={"derived": True}`` (search words rebuilt from the record's own columns) are left out."""
+    """Every (table, column) with a foreign key to ``table_name``.id, in dependency order. Tables a feature
+    declares derived (search words rebuilt from the record's own columns) are left out."""
+    rules = privacy_tables()
     found = []
     for table in db.metadata.sorted_tables:
-        if table.info.get("derived"):
+        if table.name in rules and rules[table.name].derived:
             continue
         for column in table.columns:
             for fk in column.foreign_keys:
                 if fk.column.table.name == table_name and fk.column.name == "id":
                     found.append(Reference(table, column))
     return found
+
+
+def rule_of(table_name: str) -> PrivacyTable:
+    return privacy_tables().get(table_name) or PrivacyTable(table_name)
+
+
+def title_of(table_name: str) -> str:
+    return rule_of(table_name).title or table_name
 
 
 def primary_key_of(table: sa.Table) -> list[sa.Column[Any]]:

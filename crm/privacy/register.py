@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from crm.extensions import db
-from crm.privacy.export import TABLE_TITLES
-from crm.privacy.references import references_to
+from crm.privacy.references import references_to, title_of
 
 
 @dataclass(frozen=True)
@@ -82,5 +81,5 @@ def data_held() -> list[tuple[str, str, int]]:
             continue
         seen.add(ref.table.name)
         count = db.session.scalar(sa.select(sa.func.count()).select_from(ref.table).where(ref.column.is_not(None)))
-        held.append((TABLE_TITLES.get(ref.table.name, ref.table.name), ref.table.name, count or 0))
+        held.append((title_of(ref.table.name), ref.table.name, count or 0))
     return held

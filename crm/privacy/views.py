@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from crm.extensions import db
 from crm.partners.models import Contact
-from crm.privacy import bp, erasure, export, register, retention
+from crm.privacy import erasure, export, register, retention
 from crm.privacy.forms import ActionForm, EraseForm
 from crm.privacy.models import RetentionReview, ReviewStatus
+from crm.security import protect_admin
+
+bp = Blueprint("privacy", __name__, url_prefix="/admin/rgpd")
+protect_admin(bp)
 
 
 def _admin_only() -> None:

@@ -1,10 +1,12 @@
 """Segments: saved filters over contacts, with a live count, used by campaigns and events."""
 
-from flask import Blueprint
+from crm.features import Feature, NavItem
+from crm.forms import lazy_gettext as _l
+from crm.segments import demo, views
 
-from crm.security import protect_admin
-
-bp = Blueprint("segments", __name__, url_prefix="/admin/segments")
-protect_admin(bp)
-
-from crm.segments import views  # noqa: E402,F401  (routes register on bp)
+feature = Feature(
+    name="segments",
+    blueprints=[views.bp],
+    nav=[NavItem("segments.index", _l("Segments"), order=70)],
+    demo=demo.load,
+)

@@ -17,6 +17,7 @@ from flask import current_app
 
 from crm.consent.models import OptInStatus, Subscription, Topic, contact_topics
 from crm.extensions import db
+from crm.features import hooks
 from crm.forms import untranslated
 from crm.partners.models import AMBASSADOR_LABELS, AmbassadorStatus, Axis, Contact, OrganisationKind, Sector
 from crm.partners.queries import PartnerFilters, contact_conditions
@@ -25,6 +26,9 @@ from crm.partners.territory import REGIONS, department_label
 from crm.segments.models import Segment
 
 DEPARTMENT = re.compile(r"^(\d{2}|2A|2B|97\d)$")
+
+# Features that use segments say so through this hook, so a segment in use is not deleted.
+IN_USE_HOOK = "segments.in_use"
 
 
 @dataclass
@@ -187,12 +191,11 @@ def save_segment(name: str, description: str, criteria: SegmentCriteria, segment
 
 
 def delete_segment(segment: Segment) -> None:
-    """Refused while a campaign not yet sent uses it: its audience would silently change."""
-    from crm.campaigns.services import campaigns_using
-
-    using = campaigns_using(segment)
-    if using:
-        raise ValidationError({"segment": "Ce segment est utilisé par la lettre « "
-                                                 f"{using[0].subject} » qui n'est pas encore envoyée."})
+    """Refused while something not yet done uses it (a letter not yet sent: its audience would silently change).
+    Features answer through the ``segments.in_use`` hook: ``hook(segment)`` -> what uses it, in French, or None."""
+    for in_use in hooks(IN_USE_HOOK):
+        user = in_use(segment)
+        if user:
+            raise ValidationError({"segment": f"Ce segment est utilisé par {user}."})
     db.session.delete(segment)
     db.session.flush()

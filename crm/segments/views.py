@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from crm.extensions import db
 from crm.errors import ValidationError
-from crm.segments import bp, services
+from crm.security import protect_admin
+from crm.segments import services
 from crm.segments.forms import SegmentForm
 from crm.segments.models import Segment
 from crm.segments.services import SegmentCriteria
+
+bp = Blueprint("segments", __name__, url_prefix="/admin/segments")
+protect_admin(bp)
 
 
 def _get(segment_id: int) -> Segment:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from crm.extensions import db
-from crm.signup import admin_bp, inbox, kit
+from crm.security import protect_admin
+from crm.signup import inbox, kit
 from crm.signup.forms import ActionForm, KitUploadForm
 from crm.signup.models import SignupRequest
+
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin/demandes")
+protect_admin(admin_bp)
 
 
 def _back() -> Response:

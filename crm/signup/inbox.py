@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import aliased
 
 from crm.audit import services as audit
@@ -15,7 +14,7 @@ from crm.forms import lazy_gettext as _l
 from crm.forms import untranslated
 from crm.pagination import Page, paginate
 from crm.partners import services as partners
-from crm.partners.models import AmbassadorStatus, Contact, Note
+from crm.partners.models import AmbassadorStatus, Contact, Note, NoteKind
 from crm.signup import mails
 from crm.signup.kit import current_kit
 from crm.signup.models import RequestKind, RequestStatus, Signup, SignupRequest
@@ -27,10 +26,22 @@ class InboxError(ValueError):
     pass
 
 
+def make_candidate(contact: Contact) -> None:
+    if contact.ambassador_status in (AmbassadorStatus.NONE.value, AmbassadorStatus.FORMER.value):
+        partners.set_ambassador_status(contact, AmbassadorStatus.CANDIDATE.value)
+
+
+def project_task(contact: Contact, signup: Signup) -> int:
+    body = "Demande d'échange sur un projet (formulaire d'inscription)"
+    if signup.organisation is not None:
+        body += f" — {signup.organisation.name}"
+    if signup.message:
+        body += f" : {signup.message}"
+    return partners.add_note(body, NoteKind.TASK.value, contact=contact).id
+
+
 def activate(request: SignupRequest, contact: Contact, signup: Signup) -> None:
     """Called when the address is confirmed: each request starts its own course."""
-    from crm.signup.services import make_candidate, project_task
-
     if request.status != RequestStatus.WAITING.value:
         return
     request.status = RequestStatus.OPEN.value
@@ -49,11 +60,9 @@ def activate(request: SignupRequest, contact: Contact, signup: Signup) -> None:
 
 def send_kit(request: SignupRequest, contact: Contact, user_id: int | None = None) -> bool:
     """Mail the signed download link, if a kit has been uploaded and the address is confirmed."""
-    kit = current_kit()
-    if kit is None or request.signup.confirmed_at is None:
+    if current_kit() is None or request.signup.confirmed_at is None:
         return False
-    days = current_app.config["SIGNUP_KIT_LINK_DAYS"]
-    if not mails.send_kit(contact, kit.filename, days):
+    if not mails.send_kit(contact, request):
         return False
     request.status = RequestStatus.DONE.value
     request.sent_at = request.decided_at = utcnow()
@@ -91,8 +100,12 @@ def inbox_page(which: str, page: int, per_page: int) -> Page[Signup]:
     return paginate(stmt, page, per_page)
 
 
-def open_count() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Signup).where(_open_clause())) or 0
+def open_count(kind: str | None = None) -> int:
+    """Signups with a request still to act on (of that kind, if given)."""
+    condition = _open_clause() if kind is None else sa.exists().where(
+        SignupRequest.signup_id == Signup.id, SignupRequest.kind == kind,
+        SignupRequest.status == RequestStatus.OPEN.value)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Signup).where(condition)) or 0
 
 
 def signups_of(contact: Contact) -> list[Signup]:

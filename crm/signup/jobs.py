@@ -1,4 +1,4 @@
-"""Scheduler jobs of the signup feature (listed in scheduler.py's JOBS)."""
+"""Scheduler jobs of the signup feature (declared in its ``feature``)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 def purge_unconfirmed_signups(app: Flask) -> int:
     """Remove signups left unconfirmed longer than SIGNUP_PURGE_AFTER_DAYS (7 by default)."""
     with app.app_context():
-        removed = purge_unconfirmed(int(app.config.get("SIGNUP_PURGE_AFTER_DAYS", 7)))
+        removed = purge_unconfirmed(app.config["SIGNUP_PURGE_AFTER_DAYS"])
         db.session.commit()
         if removed:
             log.info("purged %d unconfirmed signup(s)", removed)

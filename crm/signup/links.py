@@ -1,54 +1,64 @@
 """Absolute links to a subscriber's own pages, for every mail the tool sends (built from BASE_URL).
 
-Campaigns and events call these when they render a message for one person.
+Each token names the contact by id and by the contact's own ``link_secret``: a link made for one person never
+acts on another, even once the id or the address belongs to someone else. Campaigns and events call these when
+they render a message for one person.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from crm.extensions import db
+from crm.links import TokenInvalid, days, read_token_issued, token_url
+from crm.partners.models import Contact
 
-from crm.signup.tokens import make_token
-
-
-def absolute_url(endpoint: str, **values: Any) -> str:
-    """A URL outside any request: the path from the URL map, the origin from BASE_URL."""
-    adapter = current_app.url_map.bind("localhost", script_name="/", url_scheme="https")
-    path = adapter.build(endpoint, values, force_external=False)
-    return f"{current_app.config['BASE_URL'].rstrip('/')}{path}"
-
-
-# Tokens are URL-safe (letters, digits, "-", "_", "."): the URL map would write them as they are.
-_TOKEN_SLOT = "TOKEN0SLOT"
+# Purposes of the links of this package, and the setting giving each one's maximum age in days (None: no limit).
+MAX_AGE_SETTINGS: dict[str, str | None] = {
+    "confirm": "SIGNUP_CONFIRM_MAX_AGE_DAYS",
+    "preferences": None,
+    "unsubscribe": None,
+    "kit": "SIGNUP_KIT_LINK_DAYS",
+}
 
 
-def token_url(endpoint: str, purpose: str, contact_id: int) -> str:
-    """``absolute_url(endpoint, token=make_token(purpose, contact_id))``, with the URL built once per
-    application and endpoint (a newsletter builds two per recipient)."""
-    cache: dict[tuple[str, str], tuple[str, str]] = current_app.extensions.setdefault("crm_token_urls", {})
-    key = (endpoint, current_app.config["BASE_URL"])
-    parts = cache.get(key)
-    if parts is None:
-        head, _, tail = absolute_url(endpoint, token=_TOKEN_SLOT).partition(_TOKEN_SLOT)
-        parts = cache[key] = (head, tail)
-    return f"{parts[0]}{make_token(purpose, contact_id)}{parts[1]}"
+def _value(contact: Any) -> list[Any]:
+    return [contact.id, contact.link_secret]
+
+
+def person_url(endpoint: str, purpose: str, contact: Any) -> str:
+    return token_url(endpoint, purpose, _value(contact))
+
+
+def read_person(purpose: str, token: str) -> tuple[Contact, datetime]:
+    """The contact a link was made for, and when; raises TokenError (expired, forged, another purpose, or a
+    person who is no longer the one the link was made for)."""
+    setting = MAX_AGE_SETTINGS[purpose]
+    value, issued = read_token_issued(purpose, token, days(setting) if setting else None)
+    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)
+            and not isinstance(value[0], bool) and isinstance(value[1], str)):
+        raise TokenInvalid("Ce lien n'est pas valide.")
+    contact = db.session.get(Contact, value[0])
+    if contact is None or not contact.email or contact.link_secret != value[1]:
+        raise TokenInvalid("Ce lien n'est pas valide.")
+    return contact, issued
 
 
 def confirm_url(contact: Any) -> str:
-    return token_url("signup.confirm", "confirm", contact.id)
+    return person_url("signup.confirm", "confirm", contact)
 
 
 def preferences_url(contact: Any) -> str:
-    return token_url("signup.preferences", "preferences", contact.id)
+    return person_url("signup.preferences", "preferences", contact)
 
 
 def unsubscribe_url(contact: Any) -> str:
-    return token_url("signup.unsubscribe", "unsubscribe", contact.id)
+    return person_url("signup.unsubscribe", "unsubscribe", contact)
 
 
 def kit_url(contact: Any) -> str:
-    return token_url("signup.kit_download", "kit", contact.id)
+    return person_url("signup.kit_download", "kit", contact)
 
 
 def list_unsubscribe_headers(contact: Any) -> dict[str, str]:

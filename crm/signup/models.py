@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crm.db import utcnow
 from crm.extensions import db
 from crm.forms import lazy_gettext as _l
+from crm.forms import untranslated
 
 if TYPE_CHECKING:
     from crm.auth.models import User
@@ -33,6 +35,11 @@ REQUEST_LABELS = {
     RequestKind.AMBASSADOR: _l("Devenir ambassadeur"),
     RequestKind.KIT: _l("Recevoir le kit de communication"),
 }
+
+
+def french_labels(kinds: Iterable[str]) -> list[str]:
+    """The requests' labels in French, whoever filled the form: for the mails (written in French) and the audit."""
+    return [untranslated(REQUEST_LABELS[RequestKind(kind)]) for kind in kinds]
 
 
 class RequestStatus(StrEnum):

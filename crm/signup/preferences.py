@@ -11,6 +11,7 @@ from crm.consent.models import ConsentAction, ConsentRecord, OptInStatus, Subscr
 from crm.extensions import db
 from crm.forms import lazy_gettext as _l
 from crm.partners.models import Contact
+from crm.signup.inbox import signups_of
 from crm.signup.models import REQUEST_LABELS
 from crm.signup.wording import CONSENT_TEXT, CONSENT_VERSION
 
@@ -104,8 +105,6 @@ def _detail(record: ConsentRecord) -> str:
 
 def panel_for(contact: Contact) -> ConsentPanel:
     """What the contact page shows: the state, the topics, each ledger step with its wording version."""
-    from crm.signup.inbox import signups_of
-
     subscription = db.session.get(Subscription, contact.id)  # a page view never creates one
     status = subscription.status if subscription is not None else OptInStatus.NONE.value
     codes = consent.topic_codes(contact)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -14,15 +13,15 @@ from crm.consent.models import ConsentAction, OptInStatus
 from crm.db import utcnow
 from crm.errors import ValidationError
 from crm.extensions import db
-from crm.forms import untranslated
 from crm.partners import services as partners
 from crm.partners import taxonomy
-from crm.partners.models import AmbassadorStatus, Contact, NoteKind, Organisation, Sector
-from crm.partners.normalize import InvalidEmail, InvalidSiret, normalize_email, normalize_siret, search_key
+from crm.partners.models import Contact, Organisation, Sector
+from crm.addresses import InvalidEmail, normalize_email
+from crm.partners.normalize import InvalidSiret, normalize_siret, search_key
 from crm.partners.services import ContactInput, OrganisationInput, PartnerValidationError
 from crm.partners.territory import InvalidPostalCode, locate
-from crm.signup import mails
-from crm.signup.models import REQUEST_LABELS, RequestKind, Signup, SignupRequest
+from crm.signup import inbox, mails
+from crm.signup.models import RequestKind, Signup, SignupRequest, french_labels
 from crm.signup.wording import CONSENT_TEXT, CONSENT_VERSION
 
 # Which topics a confirmed request subscribes to.
@@ -155,11 +154,6 @@ def _save_contact(data: SignupInput, clean: _Clean, organisation: Organisation) 
     return partners.save_contact(merged, contact), False
 
 
-def _french_labels(kinds: Iterable[str]) -> list[str]:
-    """The requests' labels in French, whoever filled the form: for the mails (written in French) and the audit."""
-    return [untranslated(REQUEST_LABELS[RequestKind(kind)]) for kind in kinds]
-
-
 def submit(data: SignupInput) -> Signup:
     """Record a signup and queue its confirmation mail; raises ``SignupError`` before writing anything."""
     clean = _validate(data)
@@ -181,9 +175,9 @@ def submit(data: SignupInput) -> Signup:
                    wording_version=CONSENT_VERSION, wording=CONSENT_TEXT, ip=data.ip,
                    detail=", ".join(clean.requests))
     db.session.flush()
-    labels = _french_labels(clean.requests)
+    labels = french_labels(clean.requests)
     audit.record("signup", "contact", contact.id, "Inscription par le formulaire public : " + ", ".join(labels))
-    mails.send_confirmation(contact, labels)
+    mails.send_confirmation(contact)
     return signup
 
 
@@ -200,8 +194,6 @@ def confirm(contact: Contact, issued_at: datetime, ip: str | None = None) -> lis
     signups = unconfirmed_signups(contact, issued_at)
     if not signups or not contact.email:
         raise LinkAlreadyUsed("Ce lien de confirmation a déjà été utilisé ou ne correspond à aucune demande.")
-    from crm.signup import inbox  # the requests' effects live with the back-office actions
-
     now = utcnow()
     if consent.subscription_of(contact).status != OptInStatus.CONFIRMED.value:
         consent.set_status(contact, OptInStatus.CONFIRMED)
@@ -220,7 +212,7 @@ def confirm(contact: Contact, issued_at: datetime, ip: str | None = None) -> lis
             inbox.activate(request, contact, signup)
     audit.record("signup_confirm", "contact", contact.id, "Adresse e-mail confirmée (double opt-in)")
     db.session.flush()
-    mails.send_welcome(contact, _french_labels(dict.fromkeys(kinds)))
+    mails.send_welcome(contact, signups[0])
     return signups
 
 
@@ -233,23 +225,6 @@ def resend_confirmation(email: str) -> bool:
     contact = partners.find_contact_by_email(address)
     if contact is None:
         return False
-    pending = unconfirmed_signups(contact)
-    if not pending:
+    if not unconfirmed_signups(contact):
         return False
-    kinds = dict.fromkeys(request.kind for signup in pending for request in signup.requests)
-    return mails.send_confirmation(contact, _french_labels(kinds))
-
-
-def make_candidate(contact: Contact) -> None:
-    if contact.ambassador_status in (AmbassadorStatus.NONE.value, AmbassadorStatus.FORMER.value):
-        partners.set_ambassador_status(contact, AmbassadorStatus.CANDIDATE.value)
-
-
-def project_task(contact: Contact, signup: Signup) -> int:
-    body = "Demande d'échange sur un projet (formulaire d'inscription)"
-    if signup.organisation is not None:
-        body += f" — {signup.organisation.name}"
-    if signup.message:
-        body += f" : {signup.message}"
-    return partners.add_note(body, NoteKind.TASK.value, contact=contact).id
-
+    return mails.send_confirmation(contact)

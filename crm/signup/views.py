@@ -8,28 +8,31 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response as FlaskResponse
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_limiter import RequestLimit
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
+from crm.consent.mail_kinds import refusable_labels, still_received
 from crm.extensions import csrf, db, limiter
-from crm.partners.models import Contact
-from crm.partners.normalize import InvalidEmail, normalize_email
-from crm.signup import bp, inbox, kit, links, preferences, services
+from crm.addresses import InvalidEmail, normalize_email
+from crm.signup import inbox, kit, links, preferences, services
 from crm.signup.forms import ActionForm, PreferencesForm, ResendForm, SignupForm
-from crm.signup.tokens import TokenError, TokenExpired, make_token, read_token, read_token_issued
+from crm.links import TokenError, TokenExpired
 from crm.signup.wording import CONSENT_VERSION
 
-DAY = 86_400
-
-
-@bp.app_context_processor
-def _consent_panel() -> dict[str, Any]:
+def consent_panel() -> dict[str, Any]:
     """The contact page includes signup/_contact_panel.html, which calls this (no query in the template)."""
     return {"consent_panel": preferences.panel_for}
+
+bp = Blueprint("signup", __name__)
+
+
+def _promises() -> dict[str, list[str]]:
+    """What "unsubscribe from everything" stops and what it does not (crm.consent.mail_kinds)."""
+    return {"stops": refusable_labels(), "still": still_received()}
 
 
 def _client_ip() -> str | None:
@@ -122,22 +125,13 @@ def _bad_link(error: TokenError | None = None, status: int = 400) -> tuple[str, 
     return render_template("signup/bad_link.html", expired=expired), status
 
 
-def _contact_or_404(contact_id: int) -> Contact:
-    contact = db.session.get(Contact, contact_id)
-    if contact is None or not contact.email:
-        abort(404)
-    return contact
-
-
 @bp.route("/inscription/confirmer/<token>", methods=["GET", "POST"])
 def confirm(token: str) -> str | tuple[str, int]:
-    max_age = current_app.config["SIGNUP_CONFIRM_MAX_AGE_DAYS"] * DAY
     try:
-        contact_id, issued = read_token_issued("confirm", token, max_age=max_age)
+        contact, issued = links.read_person("confirm", token)
     except TokenError as exc:
         return _bad_link(exc)
-    contact = db.session.get(Contact, contact_id)
-    if contact is None or not services.unconfirmed_signups(contact, issued):
+    if not services.unconfirmed_signups(contact, issued):
         return render_template("signup/bad_link.html", used=True), 400
     form = ActionForm()
     if request.method == "POST":
@@ -157,7 +151,7 @@ def confirm(token: str) -> str | tuple[str, int]:
 @bp.route("/preferences/<token>", methods=["GET", "POST"], endpoint="preferences")
 def preferences_page(token: str) -> str | Response | tuple[str, int]:
     try:
-        contact = _contact_or_404(read_token("preferences", token))
+        contact = links.read_person("preferences", token)[0]
     except TokenError as exc:
         return _bad_link(exc)
     form = PreferencesForm()
@@ -171,7 +165,7 @@ def preferences_page(token: str) -> str | Response | tuple[str, int]:
     panel = preferences.panel_for(contact)
     return render_template("signup/preferences.html", form=form, contact=contact, panel=panel, token=token,
                            action=ActionForm(), consent_version=CONSENT_VERSION,
-                           unsubscribe_token=make_token("unsubscribe", contact.id))
+                           unsubscribe_url=links.unsubscribe_url(contact), **_promises())
 
 
 @bp.route("/desinscription/<token>", methods=["GET", "POST"])
@@ -179,25 +173,24 @@ def preferences_page(token: str) -> str | Response | tuple[str, int]:
 def unsubscribe(token: str) -> str | tuple[str, int]:
     """RFC 8058: a bare POST (no cookie, no CSRF token) unsubscribes at once and answers 200, never a redirect."""
     try:
-        contact = _contact_or_404(read_token("unsubscribe", token))
+        contact = links.read_person("unsubscribe", token)[0]
     except TokenError as exc:
         return _bad_link(exc)
     if request.method == "POST":
         source = "one_click" if request.form.get("List-Unsubscribe") == "One-Click" else "email_link"
         preferences.unsubscribe(contact, source, _client_ip())
         db.session.commit()
-        return render_template("signup/unsubscribed.html", contact=contact)
-    return render_template("signup/unsubscribe.html", contact=contact)
+        return render_template("signup/unsubscribed.html", contact=contact, **_promises())
+    return render_template("signup/unsubscribe.html", contact=contact, **_promises())
 
 
 @bp.route("/kit/<token>")
 def kit_download(token: str) -> Response | tuple[str, int]:
     """The kit file is served only here, to a confirmed address the kit was sent to."""
     try:
-        contact_id = read_token("kit", token, max_age=current_app.config["SIGNUP_KIT_LINK_DAYS"] * DAY)
+        contact = links.read_person("kit", token)[0]
     except TokenError as exc:
         return _bad_link(exc)
-    contact = _contact_or_404(contact_id)
     current = kit.current_kit()
     if not inbox.kit_was_sent(contact) or current is None or not kit.kit_path(current).is_file():
         abort(404)

@@ -195,7 +195,7 @@ def test_capacity_holds_under_two_answers_at_once(app: Any, make_event: Any, con
     codes = _answer_at_once(app, paths, monkeypatch)
     assert codes == [200, 200]
     assert sorted(_status(i) for i in ids) == ["accepted", "waitlisted"]
-    assert services.seats_taken(event_id) == 1
+    assert answers.seats_taken(event_id) == 1
 
 
 def test_deadline_holds_under_two_answers_at_once(app: Any, make_event: Any, contacts: Any,

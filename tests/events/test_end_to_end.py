@@ -52,12 +52,13 @@ def _send(times: int = 1) -> None:
     """Runs the scheduler's own jobs that matter here (dispatch, event reminders), as ``--once`` would."""
     from flask import current_app
 
-    from scheduler import JOBS, run_once
+    from scheduler import jobs_of, run_once
 
-    jobs = [job for job in JOBS if job.id in {"dispatch", "event_reminders"}]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    jobs = [job for job in jobs_of(app) if job.id in {"dispatch", "event_reminders"}]
     assert len(jobs) == 2
     for _ in range(times):
-        assert run_once(current_app._get_current_object(), jobs) == 0  # type: ignore[attr-defined]
+        assert run_once(app, jobs) == 0
 
 
 def _by_recipient(messages: list[EmailMessage]) -> dict[str, list[EmailMessage]]:

@@ -100,22 +100,23 @@ def test_cancelling_stops_reminders(make_event: Any, contacts: Any) -> None:
     assert answers.answer(yes.id, True) is answers.Outcome.EVENT_CANCELLED
 
 
-def test_invitations_skip_blocked_addresses_but_not_a_newsletter_unsubscribe(make_event: Any,
-                                                                             contacts: Any) -> None:
+def test_invitations_skip_blocked_and_unsubscribed_addresses_and_say_why(make_event: Any,
+                                                                          contacts: Any) -> None:
     from crm.consent.models import SuppressionReason
     from crm.consent.services import suppress
 
     suppress(contacts[0].email, SuppressionReason.HARD_BOUNCE)
-    suppress(contacts[1].email, SuppressionReason.UNSUBSCRIBE)
+    suppress(contacts[1].email, SuppressionReason.UNSUBSCRIBE)  # "unsubscribe from everything" covers invitations
     event = make_event()
     result = services.invite_contacts(event, [c.id for c in contacts])
     db.session.commit()
-    assert result.unreachable == 1
-    assert sorted(i.contact_id for i in result.added) == [contacts[1].id, contacts[2].id]
-    assert len(_deliveries("invitation", "queued")) == 2
+    assert result.unreachable == 2
+    assert result.left_out == {"adresse invalide (rejet définitif)": 1, "désinscrit de tous les envois": 1}
+    assert [i.contact_id for i in result.added] == [contacts[2].id]
+    assert len(_deliveries("invitation", "queued")) == 1
     # Inviting the same people again adds no one twice.
     again = services.invite_contacts(event, [c.id for c in contacts])
-    assert again.added == [] and again.already == 2
+    assert again.added == [] and again.already == 1
 
 
 def test_reminder_job_is_idempotent_and_repairs_missing_reminders(app: Any, make_event: Any, contacts: Any) -> None:

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask_mail import Message
 
+from crm.consent.mail_kinds import REGISTRY_KEY, Category, MailKind
 from crm.consent.models import SuppressionReason
 from crm.consent.services import suppress
 from crm.db import utcnow
@@ -26,15 +27,16 @@ from tests.smtp_sink import SmtpSink
 
 @pytest.fixture
 def notice_kind() -> Any:
-    """A kind of mail of a feature's own, as the events package registers its invitations."""
+    """A kind of mail of a feature's own, about the person's own action (as an RSVP confirmation), added to the
+    application's registry as a feature's declaration would be."""
     def render(delivery: Delivery) -> Message | None:
         if delivery.source_id == 0:
             return None
         return compose(delivery.contact.email, f"Avis n°{delivery.source_id}", "Texte é", "<p>HTML é</p>")
 
-    pipeline.register_renderer("test_notice", render)
+    current_app.extensions[REGISTRY_KEY]["test_notice"] = MailKind("test_notice", "Avis", Category.PERSONAL, render)
     yield "test_notice"
-    pipeline._KINDS.pop("test_notice", None)
+    current_app.extensions[REGISTRY_KEY].pop("test_notice", None)
 
 
 def _status(dedupe_key: str) -> str:
@@ -59,7 +61,7 @@ def test_a_registered_kind_is_sent_once(smtp_app: Flask, smtp_sink: SmtpSink, no
     assert pipeline.send_due().sent == 0
 
 
-def test_unsubscribe_stops_only_kinds_that_honour_it(smtp_app: Flask, smtp_sink: SmtpSink,
+def test_unsubscribe_does_not_stop_mail_about_the_persons_own_action(smtp_app: Flask, smtp_sink: SmtpSink,
                                                       notice_kind: str) -> None:
     left = subscriber("left@example.org", "L", "L")
     bounced = subscriber("bounced@example.org", "B", "B")

@@ -13,6 +13,7 @@ from crm.extensions import db
 from crm.partners import services as partners
 from crm.partners.models import AmbassadorStatus, Contact
 from crm.privacy import retention
+from crm.imports.jobs import purge_uploads
 from crm.privacy.jobs import retention as retention_job
 from crm.privacy.models import RetentionReview, ReviewStatus
 
@@ -56,6 +57,7 @@ def test_stale_prospects_are_listed_then_purged_after_the_grace_period(app, tmp_
     db.session.commit()
 
     retention_job(app)  # the grace period has not ended: nothing erased
+    purge_uploads(app)
     assert list(tmp_path.iterdir()) == []  # the forgotten upload is gone
     assert db.session.get(Contact, old.id).email == "ancien@example.org"
     assert retention.purge_due(utcnow() + timedelta(days=31)) == 1

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+import scheduler
 from crm.auth.services import create_user
 from crm.extensions import db
 from tests.conftest import PASSWORD, LiveServer
@@ -28,14 +29,19 @@ def _wait_for_mail(sink, count: int, timeout: float = 10.0):
 
 @pytest.fixture
 def browser_app(make_app, smtp_sink, tmp_path):
+    """The web app and, beside it, the scheduler's dispatch job: with a relay, mail asked for by a request is
+    sent by the scheduler (no SMTP inside the request), within seconds."""
     app = make_app(MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, MAIL_SUPPRESS_SEND=False,
-                   WTF_CSRF_ENABLED=True, SIGNUP_KIT_DIR=str(tmp_path / "kit"))
+                   WTF_CSRF_ENABLED=True, SIGNUP_KIT_DIR=str(tmp_path / "kit"), SCHEDULER_TICK_SECONDS=1)
     server = LiveServer(app)
     server.start()
+    sched = scheduler.build_scheduler(app, [job for job in scheduler.jobs_of(app) if job.id == "dispatch"])
+    sched.start()
     with app.app_context():
         create_user("cheffe@example.org", PASSWORD, "editor")
         db.session.commit()
         yield app, server
+    sched.shutdown(wait=True)
     server.stop()
 
 

@@ -12,7 +12,7 @@ from crm.audit.models import AuditLog
 from crm.extensions import db
 from crm.partners.models import AmbassadorStatus, Contact, Note
 from crm.signup.models import SignupRequest
-from crm.signup.tokens import make_token
+from crm.links import make_token
 from crm.signup.wording import CONSENT_VERSION
 from tests.signup.conftest import form_data, link_in, path_of
 
@@ -124,14 +124,14 @@ def test_kit_waits_for_the_upload_then_goes_by_a_signed_link_only(app, client, o
     assert got.status_code == 200 and got.data == b"%PDF-1.4 kit"
     assert "attachment" in got.headers["Content-Disposition"]
     assert client.get(download[:-2] + "xx").status_code == 400
-    assert client.get(f"/kit/{make_token('preferences', contact.id)}").status_code == 400
+    assert client.get(f"/kit/{make_token('preferences', [contact.id, contact.link_secret])}").status_code == 400
     assert [p.suffix for p in (tmp_path / "kit").iterdir()] == [".pdf"]  # stored under the given folder
 
 
 def test_kit_link_refused_for_someone_who_was_never_sent_the_kit(app, client, outbox, tmp_path):
     app.config["SIGNUP_KIT_DIR"] = str(tmp_path / "kit")
     contact = _confirmed(client, outbox, requests=["newsletter"])
-    assert client.get(f"/kit/{make_token('kit', contact.id)}").status_code == 404
+    assert client.get(f"/kit/{make_token('kit', [contact.id, contact.link_secret])}").status_code == 404
 
 
 def test_contact_page_shows_the_consent_history_with_wording_versions(client, outbox, login):

@@ -15,7 +15,7 @@ from crm.extensions import db
 from crm.partners.models import AmbassadorStatus, Contact, Note
 from crm.signup import links
 from crm.signup.models import Signup
-from crm.signup.tokens import make_token
+from crm.links import make_token
 from crm.signup.wording import CONSENT_VERSION
 from tests.signup.conftest import counts, form_data, link_in, path_of
 
@@ -72,7 +72,7 @@ def test_replayed_and_forged_confirmation_links_get_a_french_page_and_write_noth
     assert replay.status_code == 400 and "Ce lien a déjà servi" in _page(replay)
     forged = client.post(confirm[:-3] + "abc")
     assert forged.status_code == 400 and "Ce lien n'est pas valide" in _page(forged)
-    wrong_purpose = client.post(f"/inscription/confirmer/{make_token('unsubscribe', contact.id)}")
+    wrong_purpose = client.post(f"/inscription/confirmer/{make_token('unsubscribe', [contact.id, contact.link_secret])}")
     assert wrong_purpose.status_code == 400
     assert counts() == before
     assert _actions(contact) == ["subscribe", "confirm"]
@@ -164,6 +164,6 @@ def test_preferences_page_changes_topics_on_post_only(client, outbox):
 
 def test_preferences_token_cannot_unsubscribe_and_kit_token_cannot_open_preferences(client, outbox):
     contact, _ = _signup(client, outbox)
-    assert client.post(f"/desinscription/{make_token('preferences', contact.id)}").status_code == 400
-    assert client.get(f"/preferences/{make_token('kit', contact.id)}").status_code == 400
+    assert client.post(f"/desinscription/{make_token('preferences', [contact.id, contact.link_secret])}").status_code == 400
+    assert client.get(f"/preferences/{make_token('kit', [contact.id, contact.link_secret])}").status_code == 400
     assert db.session.get(Subscription, contact.id).status == OptInStatus.PENDING.value
