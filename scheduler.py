@@ -1,6 +1,6 @@
 """The scheduler process: `python scheduler.py` runs forever, `python scheduler.py --once` runs every job once.
 
-The jobs are those the feature packages declare (``Feature.jobs``, crm.features), plus the heartbeat. Truth about
+The jobs are those the feature packages declare (``Feature.jobs``, crm.extensions), plus the heartbeat. Truth about
 what is due lives in the database, never in the job store, so this process can be stopped and started at any
 time. It is never started inside web workers.
 """
@@ -17,8 +17,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
-from crm import create_app, features
-from crm.features import Job
+from crm import create_app
+from crm.extensions import Job, declared_jobs
 from crm.jobs import heartbeat
 from crm.mail.pipeline import request_stop
 
@@ -29,7 +29,7 @@ HEARTBEAT = Job("heartbeat", heartbeat, {"seconds": 60})
 
 def jobs_of(app: Flask) -> list[Job]:
     """The declarative list of jobs. Ids are fixed: they are replaced, never duplicated, at each start."""
-    found = [HEARTBEAT, *features.jobs(app)]
+    found = [HEARTBEAT, *declared_jobs(app)]
     ids = [job.id for job in found]
     duplicates = {job_id for job_id in ids if ids.count(job_id) > 1}
     if duplicates:

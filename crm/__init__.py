@@ -16,7 +16,7 @@ from crm.db import tune_sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The one list of feature packages: each declares what it adds in ``feature = Feature(...)`` (crm.features).
+# The one list of feature packages: each declares what it adds in ``feature = Feature(...)`` (crm.extensions).
 # Adding a package costs one line here. The order is that of the menu's sources and of the demo data.
 FEATURES = [
     "crm.auth",
@@ -58,7 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ext.limiter.init_app(app)
     ext.login_manager.init_app(app)
 
-    from crm import features, i18n, security, templating
+    from crm import i18n, security, templating
     from crm.consent import mail_kinds
 
     ext.babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
@@ -66,7 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
 
-    features.install(app, [importlib.import_module(name).feature for name in FEATURES])
+    ext.install(app, [importlib.import_module(name).feature for name in FEATURES])
     mail_kinds.install(app)
     app.add_url_rule("/", "index", lambda: redirect(url_for("dashboard.index")))
 

@@ -1,5 +1,5 @@
 """`flask` command groups of the whole application: users, taxonomy, demo data, and the one-shot setup used by
-`make run`. Each feature adds its own groups through its declaration (crm.features)."""
+`make run`. Each feature adds its own groups through its declaration (crm.extensions)."""
 
 from __future__ import annotations
 

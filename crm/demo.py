@@ -3,7 +3,7 @@ feature list, the first time only (while the base has no organisation)."""
 
 from __future__ import annotations
 
-from crm.features import installed
+from crm.extensions import installed
 from crm.partners.demo import has_data
 
 

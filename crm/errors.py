@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+GENERAL = "__all__"  # a message about the whole form, not one field
+
 
 class ValidationError(ValueError):
-    """Field -> French message. Nothing has been written when it is raised; views show each message
-    beside its field (crm.forms.show_errors)."""
+    """Field -> French message (or one French message about the whole request). Nothing has been written when
+    it is raised; views show each message beside its field (crm.forms.save_form, show_errors)."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+    def __init__(self, errors: dict[str, str] | str) -> None:
+        self.errors = errors if isinstance(errors, dict) else {GENERAL: errors}
+        super().__init__("; ".join(self.errors.values()))

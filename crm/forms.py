@@ -1,11 +1,14 @@
-"""Form pieces shared by every feature."""
+"""Form pieces shared by every feature, and the one normalised form of an e-mail address."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
-from flask import flash
+from email_validator import EmailNotValidError, validate_email
+from flask import flash, request
 from flask_babel import gettext
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
@@ -15,6 +18,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.errors import ValidationError
 from crm.extensions import db
+
+T = TypeVar("T")
 
 
 class _EscapedLazyString(LazyString):
@@ -70,6 +75,32 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+@dataclass(frozen=True)
+class Saved(Generic[T]):
+    """What ``save_form`` saved (a wrapper, so that a service returning None still reads as saved)."""
+
+    value: T
+
+
+def save_form(form: FlaskForm, save: Callable[[], T], *, success: str | None = None,
+              summary: bool = True) -> Saved[T] | None:
+    """The one idiom of a form view: validate, call the service, commit and flash ``success``; or, when the form
+    or the service refuses (ValidationError), roll back, put each message beside its field and return None."""
+    if not form.validate_on_submit():
+        if request.method == "POST" and summary:
+            flash(gettext("Le formulaire contient des erreurs : rien n'a été enregistré."), "error")
+        return None
+    try:
+        value = save()
+    except ValidationError as exc:
+        show_errors(form, exc, summary=summary)
+        return None
+    db.session.commit()
+    if success:
+        flash(success, "success")
+    return Saved(value)
+
+
 def show_errors(form: FlaskForm | None, exc: ValidationError, *, summary: bool = True) -> None:
     """Rolls back, puts each message beside its field (or in a flash when the field is not on the form)."""
     db.session.rollback()
@@ -87,3 +118,35 @@ def flash_errors(exc: ValidationError) -> None:
     db.session.rollback()
     for message in exc.errors.values():
         flash(message, "error")
+
+
+# --- E-mail addresses: stored, compared and hashed in one normalised form -------------------------
+
+
+class InvalidEmail(ValueError):
+    pass
+
+
+def normalize_email(value: str) -> str:
+    """Trimmed and lower-cased (one person, one row, whatever case they type), the domain in ASCII (IDNA).
+
+    An address whose part before the @ is not ASCII is refused with a clear message: most relays cannot carry
+    it (SMTPUTF8), and a message that cannot leave must not be accepted by a form."""
+    raw = (value or "").strip()
+    if not raw:
+        raise InvalidEmail("L'adresse e-mail est obligatoire.")
+    if "\x00" in raw:
+        raise InvalidEmail("L'adresse e-mail contient un caractère interdit.")
+    try:
+        result = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidEmail(f"L'adresse e-mail « {raw} » n'est pas valide.") from exc
+    if result.ascii_email is None:
+        raise InvalidEmail(f"L'adresse e-mail « {raw} » contient des caractères accentués ou non latins avant "
+                           "le @ : notre messagerie ne peut pas encore l'utiliser. Indiquez une autre adresse.")
+    return result.ascii_email.lower()
+
+
+def email_hash(email: str) -> str:
+    """What the suppression list keeps of an address: its SHA-256, so that erasure can keep the block."""
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()

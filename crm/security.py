@@ -1,9 +1,22 @@
-"""Security headers and the guards every back-office blueprint uses."""
+"""Security headers, the guards every back-office blueprint uses, and every signed link the tool puts in a mail.
+
+Signed links (confirm, preferences, unsubscribe, kit, RSVP, and those to come): one salt scheme
+(``crm.<purpose>``), one error family (``TokenError``: ``TokenExpired`` / ``TokenInvalid``), URLs built from the
+URL map with the origin of ``BASE_URL``; each caller passes the maximum age its setting in ``config.py`` gives. A
+token made for one purpose is refused for every other one. What a token names is the caller's business: bind it
+to a per-person secret, so that a link cannot act on anyone else.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, request
+import re
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from flask import Blueprint, Flask, abort, current_app, request
 from flask_login import current_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from crm.extensions import login_manager
@@ -42,3 +55,83 @@ def protect_admin(bp: Blueprint, write_role: str = "editor", read_role: str = "v
 
 def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
+
+
+# --- Signed links ---------------------------------------------------------------------------------
+
+_PURPOSE = re.compile(r"^[a-z][a-z_]{1,30}$")
+DAY = 86_400
+
+
+class TokenError(ValueError):
+    """The link is not usable: expired, tampered with, made for another purpose or another person."""
+
+
+class TokenExpired(TokenError):
+    pass
+
+
+class TokenInvalid(TokenError):
+    pass
+
+
+@lru_cache(maxsize=64)
+def _serializer_for(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
+    """One serializer per key and purpose (a newsletter signs two links per recipient)."""
+    if not _PURPOSE.match(purpose):
+        raise ValueError(f"bad token purpose: {purpose!r}")
+    return URLSafeTimedSerializer(secret_key, salt=f"crm.{purpose}")
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return _serializer_for(current_app.config["SECRET_KEY"], purpose)
+
+
+def make_token(purpose: str, value: Any) -> str:
+    return _serializer(purpose).dumps(value)
+
+
+def read_token_issued(purpose: str, token: str, max_age: int | None = None) -> tuple[Any, datetime]:
+    """The value signed and when the token was made (second precision); ``max_age`` in seconds."""
+    if len(token) > 1000:
+        raise TokenInvalid("Ce lien n'est pas valide.")
+    try:
+        value, issued = _serializer(purpose).loads(token, max_age=max_age, return_timestamp=True)
+    except SignatureExpired as exc:
+        raise TokenExpired("Ce lien a expiré.") from exc
+    except BadSignature as exc:
+        raise TokenInvalid("Ce lien n'est pas valide.") from exc
+    return value, issued.astimezone(UTC)
+
+
+def read_token(purpose: str, token: str, max_age: int | None = None) -> Any:
+    return read_token_issued(purpose, token, max_age)[0]
+
+
+def days(setting: str) -> int | None:
+    """A maximum age in seconds from a setting in days (0 or unset: no limit)."""
+    value = current_app.config.get(setting)
+    return int(value) * DAY if value else None
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """A URL outside any request: the path from the URL map, the origin from BASE_URL."""
+    adapter = current_app.url_map.bind("localhost", script_name="/", url_scheme="https")
+    path = adapter.build(endpoint, values, force_external=False)
+    return f"{current_app.config['BASE_URL'].rstrip('/')}{path}"
+
+
+# Tokens are URL-safe (letters, digits, "-", "_", "."): the URL map would write them as they are.
+_TOKEN_SLOT = "TOKEN0SLOT"
+
+
+def token_url(endpoint: str, purpose: str, value: Any, **values: Any) -> str:
+    """``absolute_url(endpoint, token=make_token(purpose, value), **values)``, the URL around the token built
+    once per application, endpoint and values (a newsletter builds two per recipient)."""
+    cache: dict[tuple[Any, ...], tuple[str, str]] = current_app.extensions.setdefault("crm_token_urls", {})
+    key = (endpoint, current_app.config["BASE_URL"], tuple(sorted(values.items())))
+    parts = cache.get(key)
+    if parts is None:
+        head, _, tail = absolute_url(endpoint, token=_TOKEN_SLOT, **values).partition(_TOKEN_SLOT)
+        parts = cache[key] = (head, tail)
+    return f"{parts[0]}{make_token(purpose, value)}{parts[1]}"

@@ -1,5 +1,5 @@
 """Jinja filters and the back-office navigation shared by every template (each feature adds its menu entries
-and filters through its declaration, crm.features)."""
+and filters through its declaration, crm.extensions)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 
-from crm.features import nav_items
+from crm.extensions import nav_items
 
 
 def _datetime(value: datetime | None, fmt: str = "short") -> str:

@@ -1,5 +1,5 @@
 """Who changed what, when: an append-only log shown on the timelines."""
 
-from crm.features import Feature, PrivacyTable
+from crm.extensions import Feature, PrivacyTable
 
 feature = Feature(name="audit", privacy=[PrivacyTable("audit_logs", "Historique des modifications")])

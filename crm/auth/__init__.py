@@ -1,7 +1,7 @@
 """Back-office accounts and roles (admin, editor, viewer), login and logout."""
 
 from crm.auth import views
-from crm.features import Feature, NavItem
+from crm.extensions import Feature, NavItem
 from crm.forms import lazy_gettext as _l
 
 feature = Feature(

@@ -6,13 +6,14 @@ import sqlalchemy as sa
 
 from crm.auth.models import Role, User
 from crm.db import utcnow
+from crm.errors import ValidationError
 from crm.extensions import db
-from crm.addresses import InvalidEmail, normalize_email
+from crm.forms import InvalidEmail, normalize_email
 
 MIN_PASSWORD_LENGTH = 10
 
 
-class UserError(ValueError):
+class UserError(ValidationError):
     """A user-facing error, worded in French."""
 
 

@@ -5,7 +5,7 @@ A permanent failure suppresses the address at once; temporary ones are scored an
 """
 
 from crm.bounces import cli, jobs, services
-from crm.features import Feature, Job, PrivacyTable
+from crm.extensions import Feature, Job, PrivacyTable
 
 feature = Feature(
     name="bounces",

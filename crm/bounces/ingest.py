@@ -25,7 +25,7 @@ from crm.bounces.models import Bounce
 from crm.bounces.services import BounceOutcome, record_bounce
 from crm.extensions import db
 from crm.mail.models import Delivery
-from crm.addresses import InvalidEmail, normalize_email
+from crm.forms import InvalidEmail, normalize_email
 
 log = logging.getLogger(__name__)
 SEEN = "S"

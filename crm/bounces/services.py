@@ -10,7 +10,7 @@ from flask import current_app
 
 from crm.bounces.models import Bounce
 from crm.consent.models import SuppressionReason
-from crm.addresses import email_hash
+from crm.forms import email_hash
 from crm.consent.services import is_suppressed, suppress
 from crm.db import utcnow
 from crm.extensions import db

@@ -7,7 +7,7 @@
 from flask import Blueprint
 
 from crm.campaigns import archive, content, demo, figures, services, views
-from crm.features import Feature, NavItem, Panel
+from crm.extensions import Feature, NavItem, Panel
 from crm.forms import lazy_gettext as _l
 
 bp = Blueprint("campaigns", __name__)

@@ -24,7 +24,7 @@ from markupsafe import Markup
 from crm.campaigns.models import Campaign, CampaignStatus
 from crm.consent.mail_kinds import Category, MailKind
 from crm.extensions import db
-from crm.links import absolute_url
+from crm.security import absolute_url
 from crm.forms import lazy_gettext as _l
 from crm.mail.models import Delivery
 from crm.mail.plaintext import html_to_text

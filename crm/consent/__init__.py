@@ -8,7 +8,7 @@ from functools import partial
 
 from crm.consent.models import OptInStatus
 from crm.consent.services import subscribers_with_status
-from crm.features import Feature, Figure, PrivacyTable
+from crm.extensions import Feature, Figure, PrivacyTable
 from crm.forms import lazy_gettext as _l
 
 feature = Feature(

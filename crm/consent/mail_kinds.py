@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from crm.addresses import email_hash
+from crm.forms import email_hash
 from crm.consent.models import (
     ConsentAction,
     ConsentRecord,
@@ -38,7 +38,7 @@ from crm.consent.models import (
     contact_topics,
 )
 from crm.extensions import db
-from crm.features import mail_kinds as declared_mail_kinds
+from crm.extensions import mail_kinds as declared_mail_kinds
 from crm.partners.models import Contact
 
 REGISTRY_KEY = "crm_mail_kinds"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from crm.addresses import email_hash
+from crm.forms import email_hash
 
 from crm.consent.models import (
     ConsentAction,

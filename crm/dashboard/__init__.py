@@ -1,7 +1,7 @@
 """The dashboard: the figures every feature declares, and the charts of the partners."""
 
 from crm.dashboard import views
-from crm.features import Feature, NavItem
+from crm.extensions import Feature, NavItem
 from crm.forms import lazy_gettext as _l
 
 feature = Feature(

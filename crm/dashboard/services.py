@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from crm.consent.models import Subscription
 from crm.db import utcnow
 from crm.extensions import db
-from crm.features import Figure, figures, panels
+from crm.extensions import Figure, figures, panels
 from crm.forms import lazy_gettext as _l
 from crm.partners import figures as partner_figures
 from crm.partners.models import (

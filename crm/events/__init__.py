@@ -4,7 +4,7 @@
 """
 
 from crm.events import demo, figures, jobs, mailing, public, views
-from crm.features import Feature, Job, NavItem, Panel, PrivacyTable
+from crm.extensions import Feature, Job, NavItem, Panel, PrivacyTable
 from crm.forms import lazy_gettext as _l
 
 feature = Feature(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
-from crm.addresses import normalize_email
+from crm.forms import normalize_email
 from crm.consent.mail_kinds import why_not
 from crm.db import utcnow
 from crm.errors import ValidationError

@@ -1,4 +1,4 @@
-"""RSVP links: a signed token (crm.links, purpose "rsvp") naming one invitation of one event.
+"""RSVP links: a signed token (crm.security, purpose "rsvp") naming one invitation of one event.
 
 The token carries the invitation's random nonce, so replacing the nonce voids every link already sent.
 A forged, expired or other-event token is recognised as such and changes nothing.
@@ -11,7 +11,7 @@ from typing import Any
 
 from crm.events.models import Invitation
 from crm.extensions import db
-from crm.links import TokenExpired, TokenError, days, make_token as sign, read_token as read_signed, token_url
+from crm.security import TokenExpired, TokenError, days, make_token as sign, read_token as read_signed, token_url
 
 PURPOSE = "rsvp"
 MAX_AGE_SETTING = "RSVP_LINK_MAX_AGE_DAYS"

@@ -18,7 +18,7 @@ from crm.events.forms import (
 from crm.events.models import Event, EventKind, Invitation, InvitationStatus
 from crm.events.services import EventValidationError
 from crm.extensions import db
-from crm.forms import flash_errors, show_errors
+from crm.forms import flash_errors, save_form
 from crm.security import protect_admin
 
 bp = Blueprint("events", __name__, url_prefix="/admin/evenements")
@@ -47,15 +47,9 @@ def create() -> str | WerkzeugResponse:
     if request.method == "GET":
         form.reminders.data = ", ".join(f"{m // 1440} j" for m in services.default_reminder_minutes(
             EventKind.TECHNICAL_COMMITTEE))
-    if form.validate_on_submit():
-        try:
-            event = services.create_event(form.to_input(keep_default_reminders=True))
-        except EventValidationError as exc:
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Événement créé. Ajoutez maintenant les invités."), "success")
-            return redirect(url_for("events.detail", event_id=event.id))
+    if saved := save_form(form, lambda: services.create_event(form.to_input(keep_default_reminders=True)),
+                          success=_("Événement créé. Ajoutez maintenant les invités.")):
+        return redirect(url_for("events.detail", event_id=saved.value.id))
     return render_template("events/form.html", form=form, event=None)
 
 
@@ -84,16 +78,11 @@ def edit(event_id: int) -> str | WerkzeugResponse:
     form = EventForm(obj=event)
     if request.method == "GET":
         form.fill_from(event)
-    if form.validate_on_submit():
-        try:
-            notified = services.update_event(event, form.to_input(keep_default_reminders=False))
-        except EventValidationError as exc:
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Événement enregistré.") + (" " + _("Les invités recevront la mise à jour pour leur agenda.")
-                                               if notified else ""), "success")
-            return redirect(url_for("events.detail", event_id=event.id))
+    if saved := save_form(form, lambda: services.update_event(event, form.to_input(keep_default_reminders=False)),
+                          success=_("Événement enregistré.")):
+        if saved.value:
+            flash(_("Les invités recevront la mise à jour pour leur agenda."), "info")
+        return redirect(url_for("events.detail", event_id=event.id))
     return render_template("events/form.html", form=form, event=event)
 
 

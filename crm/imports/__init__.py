@@ -1,6 +1,6 @@
 """Data in: import of partner spreadsheets, search and merge of duplicates."""
 
-from crm.features import Feature, Job, NavItem
+from crm.extensions import Feature, Job, NavItem
 from crm.forms import lazy_gettext as _l
 from crm.imports import cli, jobs, views
 

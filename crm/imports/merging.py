@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from crm.audit import services as audit
 from crm.audit.models import AuditLog
+from crm.errors import ValidationError
 from crm.extensions import db
 from crm.partners.models import AmbassadorStatus, Contact, Organisation
 from crm.partners.normalize import search_key
@@ -49,7 +50,7 @@ ORGANISATION_FILLABLE = ["kind_id", "naf_code", "headcount_band", "address", "po
                          "department", "region", "website"]
 
 
-class MergeError(ValueError):
+class MergeError(ValidationError):
     """French message; nothing has been written."""
 
 

@@ -1,6 +1,6 @@
 """The only code that builds and sends mail: rendering, transports, the sending pipeline, the outbox."""
 
-from crm.features import Feature, Job, NavItem, PrivacyTable
+from crm.extensions import Feature, Job, NavItem, PrivacyTable
 from crm.forms import lazy_gettext as _l
 from crm.mail import jobs, views
 

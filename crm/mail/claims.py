@@ -18,7 +18,7 @@ from sqlalchemy.sql.dml import Insert
 
 from crm.db import utcnow
 from crm.extensions import db
-from crm.features import hooks
+from crm.extensions import hooks
 from crm.mail.models import Delivery, DeliveryStatus
 
 # Features add conditions a delivery must meet to be claimed (a paused campaign holds its rows): a hook under

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask
 
 from crm.extensions import db
-from crm.features import hooks
+from crm.extensions import hooks
 from crm.mail.pipeline import SendReport, send_due, take_back_stale_claims
 
 BEFORE_SEND_HOOK = "mail.before_send"

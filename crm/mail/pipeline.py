@@ -27,7 +27,7 @@ from sqlalchemy.orm import joinedload
 from crm.consent.mail_kinds import mail_kind, receivable
 from crm.db import utcnow
 from crm.extensions import db
-from crm.features import hooks
+from crm.extensions import hooks
 from crm.mail import claims
 from crm.mail.claims import queue_delivery, queue_from_select, take_back_stale_claims
 from crm.mail.mime import for_bulk

@@ -1,6 +1,6 @@
 """Partner organisations and their people, the taxonomy, the Club des Industriels, ambassadors, the timeline."""
 
-from crm.features import Feature, Figure, NavItem, PrivacyTable
+from crm.extensions import Feature, Figure, NavItem, PrivacyTable
 from crm.forms import lazy_gettext as _l
 from crm.partners import demo, figures, views
 from crm.partners.models import CIVILITIES

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.addresses import email_hash
+from crm.forms import email_hash
 from crm.db import TimestampMixin, search_key_type, utcnow
 from crm.extensions import db
 from crm.forms import lazy_gettext as _l

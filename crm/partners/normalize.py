@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from crm.addresses import InvalidEmail, normalize_email
+from crm.forms import InvalidEmail, normalize_email
 
 __all__ = ["InvalidEmail", "InvalidSiret", "normalize_email", "normalize_naf", "normalize_siret", "search_key"]
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from crm.extensions import db
-from crm.forms import flash_errors, show_errors
+from crm.forms import flash_errors, save_form
 from crm.partners import export, queries, services, timeline
 from crm.partners.forms import (
     AmbassadorForm,
@@ -63,15 +63,8 @@ def organisations_export() -> Response:
 @bp.route("/structures/nouvelle", methods=["GET", "POST"])
 def organisation_create() -> str | WerkzeugResponse:
     form = OrganisationForm()
-    if form.validate_on_submit():
-        try:
-            organisation = services.save_organisation(form.to_input())
-        except PartnerValidationError as exc:
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Structure créée."), "success")
-            return redirect(url_for("partners.organisation_detail", organisation_id=organisation.id))
+    if saved := save_form(form, lambda: services.save_organisation(form.to_input()), success=_("Structure créée.")):
+        return redirect(url_for("partners.organisation_detail", organisation_id=saved.value.id))
     return render_template("partners/organisation_form.html", form=form, organisation=None)
 
 
@@ -91,15 +84,9 @@ def organisation_edit(organisation_id: int) -> str | WerkzeugResponse:
     form = OrganisationForm(obj=organisation)
     if request.method == "GET":
         form.fill_from(organisation)
-    if form.validate_on_submit():
-        try:
-            services.save_organisation(form.to_input(), organisation)
-        except PartnerValidationError as exc:
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Structure enregistrée."), "success")
-            return redirect(url_for("partners.organisation_detail", organisation_id=organisation.id))
+    if save_form(form, lambda: services.save_organisation(form.to_input(), organisation),
+                 success=_("Structure enregistrée.")):
+        return redirect(url_for("partners.organisation_detail", organisation_id=organisation.id))
     return render_template("partners/organisation_form.html", form=form, organisation=organisation)
 
 
@@ -173,15 +160,8 @@ def contact_create() -> str | WerkzeugResponse:
     form = ContactForm()
     if request.method == "GET" and request.args.get("organisation_id", type=int):
         form.organisation_id.data = request.args.get("organisation_id", type=int)
-    if form.validate_on_submit():
-        try:
-            contact = services.save_contact(form.to_input())
-        except PartnerValidationError as exc:
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Contact créé."), "success")
-            return redirect(url_for("partners.contact_detail", contact_id=contact.id))
+    if saved := save_form(form, lambda: services.save_contact(form.to_input()), success=_("Contact créé.")):
+        return redirect(url_for("partners.contact_detail", contact_id=saved.value.id))
     return render_template("partners/contact_form.html", form=form, contact=None)
 
 
@@ -201,15 +181,8 @@ def contact_edit(contact_id: int) -> str | WerkzeugResponse:
     form = ContactForm(obj=contact)
     if request.method == "GET":
         form.fill_from(contact)
-    if form.validate_on_submit():
-        try:
-            services.save_contact(form.to_input(), contact)
-        except PartnerValidationError as exc:
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Contact enregistré."), "success")
-            return redirect(url_for("partners.contact_detail", contact_id=contact.id))
+    if save_form(form, lambda: services.save_contact(form.to_input(), contact), success=_("Contact enregistré.")):
+        return redirect(url_for("partners.contact_detail", contact_id=contact.id))
     return render_template("partners/contact_form.html", form=form, contact=contact)
 
 

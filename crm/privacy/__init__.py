@@ -1,6 +1,6 @@
 """Privacy rights (RGPD): export of what is held about a person, erasure, retention review, register."""
 
-from crm.features import Feature, Job, NavItem, PrivacyTable
+from crm.extensions import Feature, Job, NavItem, PrivacyTable
 from crm.forms import lazy_gettext as _l
 from crm.privacy import jobs, views
 

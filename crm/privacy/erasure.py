@@ -23,6 +23,7 @@ from crm.audit import services as audit
 from crm.audit.models import AuditLog
 from crm.consent import services as consent
 from crm.consent.models import ConsentAction, OptInStatus, SuppressionReason
+from crm.errors import ValidationError
 from crm.extensions import db
 from crm.mail import outbox
 from crm.partners.models import Contact, new_link_secret
@@ -35,7 +36,7 @@ ERASED_LAST_NAME = "Personne effacée"
 SKIPPED_TABLES = {"suppressions", "erasures"}
 
 
-class PrivacyError(ValueError):
+class PrivacyError(ValidationError):
     """French message; nothing has been written."""
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from crm.extensions import db
-from crm.features import PrivacyTable, privacy_tables
+from crm.extensions import PrivacyTable, privacy_tables
 
 
 @dataclass(frozen=True)

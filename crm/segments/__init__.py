@@ -1,6 +1,6 @@
 """Segments: saved filters over contacts, with a live count, used by campaigns and events."""
 
-from crm.features import Feature, NavItem
+from crm.extensions import Feature, NavItem
 from crm.forms import lazy_gettext as _l
 from crm.segments import demo, views
 

@@ -17,7 +17,7 @@ from flask import current_app
 
 from crm.consent.models import OptInStatus, Subscription, Topic, contact_topics
 from crm.extensions import db
-from crm.features import hooks
+from crm.extensions import hooks
 from crm.forms import untranslated
 from crm.partners.models import AMBASSADOR_LABELS, AmbassadorStatus, Axis, Contact, OrganisationKind, Sector
 from crm.partners.queries import PartnerFilters, contact_conditions

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from crm.extensions import db
 from crm.errors import ValidationError
+from crm.forms import flash_errors, save_form
 from crm.security import protect_admin
 from crm.segments import services
 from crm.segments.forms import SegmentForm
@@ -49,22 +50,10 @@ def live_count() -> Response:
 def _edit(segment: Segment | None) -> Any:
     initial = SegmentForm.initial(segment.name, segment.description, services.criteria_of(segment)) if segment else {}
     form = SegmentForm(data=initial)
-    if form.validate_on_submit():
-        try:
-            saved = services.save_segment(form.name.data or "", form.description.data or "", form.criteria(), segment)
-        except ValidationError as exc:
-            db.session.rollback()
-            for name, message in exc.errors.items():
-                field = getattr(form, name, None)
-                if field is not None:
-                    field.errors = [*field.errors, message]
-            flash(_("Le formulaire contient des erreurs : rien n'a été enregistré."), "error")
-        else:
-            db.session.commit()
-            flash(_("Segment « %(name)s » enregistré.", name=saved.name), "success")
-            return redirect(url_for("segments.index"))
-    elif request.method == "POST":
-        flash(_("Le formulaire contient des erreurs : rien n'a été enregistré."), "error")
+    if saved := save_form(form, lambda: services.save_segment(form.name.data or "", form.description.data or "",
+                                                              form.criteria(), segment)):
+        flash(_("Segment « %(name)s » enregistré.", name=saved.value.name), "success")
+        return redirect(url_for("segments.index"))
     criteria = form.criteria() if request.method == "POST" else (
         services.criteria_of(segment) if segment else SegmentCriteria())
     try:
@@ -94,8 +83,7 @@ def delete(segment_id: int) -> Response:
     try:
         services.delete_segment(segment)
     except ValidationError as exc:
-        db.session.rollback()
-        flash(" ".join(exc.errors.values()), "error")
+        flash_errors(exc)
         return redirect(url_for("segments.index"))
     db.session.commit()
     flash(_("Segment supprimé."), "success")

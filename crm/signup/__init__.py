@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from crm.features import Feature, Figure, Job, NavItem, PrivacyTable
+from crm.extensions import Feature, Figure, Job, NavItem, PrivacyTable
 from crm.forms import lazy_gettext as _l
 from crm.signup import admin_views, demo, inbox, jobs, mails, views
 from crm.signup.models import REQUEST_LABELS

@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased
 
 from crm.audit import services as audit
 from crm.db import utcnow
+from crm.errors import ValidationError
 from crm.extensions import db
 from crm.forms import lazy_gettext as _l
 from crm.forms import untranslated
@@ -22,7 +23,7 @@ from crm.signup.models import RequestKind, RequestStatus, Signup, SignupRequest
 FILTERS = {"open": _l("À traiter"), "waiting": _l("Adresse non confirmée"), "all": _l("Toutes")}
 
 
-class InboxError(ValueError):
+class InboxError(ValidationError):
     pass
 
 

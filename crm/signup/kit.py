@@ -11,6 +11,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from crm.audit import services as audit
+from crm.errors import ValidationError
 from crm.extensions import db
 from crm.signup.models import CommunicationKit
 
@@ -25,7 +26,7 @@ CONTENT_TYPES = {
 }
 
 
-class KitError(ValueError):
+class KitError(ValidationError):
     pass
 
 

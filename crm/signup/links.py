@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from crm.extensions import db
-from crm.links import TokenInvalid, days, read_token_issued, token_url
+from crm.security import TokenInvalid, days, read_token_issued, token_url
 from crm.partners.models import Contact
 
 # Purposes of the links of this package, and the setting giving each one's maximum age in days (None: no limit).

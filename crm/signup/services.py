@@ -16,7 +16,7 @@ from crm.extensions import db
 from crm.partners import services as partners
 from crm.partners import taxonomy
 from crm.partners.models import Contact, Organisation, Sector
-from crm.addresses import InvalidEmail, normalize_email
+from crm.forms import InvalidEmail, normalize_email
 from crm.partners.normalize import InvalidSiret, normalize_siret, search_key
 from crm.partners.services import ContactInput, OrganisationInput, PartnerValidationError
 from crm.partners.territory import InvalidPostalCode, locate

@@ -17,10 +17,10 @@ from werkzeug.wrappers import Response
 
 from crm.consent.mail_kinds import refusable_labels, still_received
 from crm.extensions import csrf, db, limiter
-from crm.addresses import InvalidEmail, normalize_email
+from crm.forms import InvalidEmail, normalize_email
 from crm.signup import inbox, kit, links, preferences, services
 from crm.signup.forms import ActionForm, PreferencesForm, ResendForm, SignupForm
-from crm.links import TokenError, TokenExpired
+from crm.security import TokenError, TokenExpired
 from crm.signup.wording import CONSENT_VERSION
 
 def consent_panel() -> dict[str, Any]:

@@ -12,7 +12,7 @@ from crm.audit.models import AuditLog
 from crm.extensions import db
 from crm.partners.models import AmbassadorStatus, Contact, Note
 from crm.signup.models import SignupRequest
-from crm.links import make_token
+from crm.security import make_token
 from crm.signup.wording import CONSENT_VERSION
 from tests.signup.conftest import form_data, link_in, path_of
 

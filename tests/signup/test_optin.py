@@ -15,7 +15,7 @@ from crm.extensions import db
 from crm.partners.models import AmbassadorStatus, Contact, Note
 from crm.signup import links
 from crm.signup.models import Signup
-from crm.links import make_token
+from crm.security import make_token
 from crm.signup.wording import CONSENT_VERSION
 from tests.signup.conftest import counts, form_data, link_in, path_of
 

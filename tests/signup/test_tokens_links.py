@@ -1,11 +1,11 @@
-"""Signed, purpose-scoped tokens (crm.links) and the person-bound links other features put in their mails."""
+"""Signed, purpose-scoped tokens (crm.security) and the person-bound links other features put in their mails."""
 
 from __future__ import annotations
 
 import pytest
 
 from crm.extensions import db
-from crm.links import TokenError, TokenExpired, TokenInvalid, make_token, read_token
+from crm.security import TokenError, TokenExpired, TokenInvalid, make_token, read_token
 from crm.partners.models import Contact
 from crm.signup import links
 
