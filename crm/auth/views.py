@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from crm.auth import bp, services, users_bp
 from crm.auth.forms import LoginForm, UserCreateForm, UserEditForm
 from crm.auth.models import User
+from crm.auth.redirects import safe_next
 from crm.extensions import db, limiter, login_manager
 from crm.security import protect_admin
 
@@ -28,12 +29,6 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("dashboard.index")
-
-
 @bp.route("/connexion", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login() -> str | Response:
@@ -47,7 +42,7 @@ def login() -> str | Response:
         else:
             db.session.commit()
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
     return render_template("auth/login.html", form=form)
 
 
