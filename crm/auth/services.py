@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
+from secrets import token_urlsafe
+
 import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.auth.models import Role, User
 from crm.db import utcnow
@@ -14,6 +18,15 @@ MIN_PASSWORD_LENGTH = 10
 
 class UserError(ValueError):
     """A user-facing error, worded in French."""
+
+
+def email_key(raw: str) -> str:
+    """An address as accounts are keyed (normalised), or the text tidied when it is not an address; for the
+    rate limits per account."""
+    try:
+        return normalize_email(raw)
+    except InvalidEmail:
+        return raw.strip().lower()[:254]
 
 
 def get_user_by_email(email: str) -> User | None:
@@ -42,9 +55,17 @@ def create_user(email: str, password: str, role: str = Role.VIEWER, name: str = 
     return user
 
 
+@cache
+def _dummy_password_hash() -> str:
+    """A hash made like the real ones, to check against when there is no account to check against."""
+    return generate_password_hash(token_urlsafe(16))
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = get_user_by_email(email)
-    if user is None or not user.active or not user.check_password(password):
+    # One hash check whatever the account (unknown, inactive or real): the answer time says nothing about it.
+    matches = check_password_hash(user.password_hash if user else _dummy_password_hash(), password)
+    if user is None or not user.active or not matches:
         return None
     user.last_login_at = utcnow()
     return user

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from flask import Response as FlaskResponse
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from crm.forms import lazy_gettext as _l
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -29,8 +31,27 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _account_key() -> str:
+    return "login-account:" + services.email_key(request.form.get("email", ""))
+
+
+def _failed_login(response: FlaskResponse) -> bool:
+    return response.status_code != 302  # a login that succeeds redirects; only failures count against the account
+
+
+def _too_many(limit: RequestLimit) -> FlaskResponse:
+    # flask-limiter uses the callback's answer only if it is a flask.Response.
+    return FlaskResponse(render_template("auth/too_many.html"), status=429, mimetype="text/html")
+
+
 @bp.route("/connexion", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], on_breach=_too_many)
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed_login,
+               on_breach=_too_many)
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
