@@ -8,7 +8,7 @@ from secrets import token_urlsafe
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from crm.auth.models import Role, User
+from crm.auth.models import Role, User, new_session_token
 from crm.db import utcnow
 from crm.extensions import db
 from crm.partners.normalize import InvalidEmail, normalize_email
@@ -37,6 +37,15 @@ def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email))
 
 
+def _check_password_length(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.")
+
+
+def get_user_by_session_token(session_token: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.session_token == session_token))
+
+
 def create_user(email: str, password: str, role: str = Role.VIEWER, name: str = "") -> User:
     try:
         email = normalize_email(email)
@@ -44,8 +53,7 @@ def create_user(email: str, password: str, role: str = Role.VIEWER, name: str = 
         raise UserError(str(exc)) from exc
     if role not in {r.value for r in Role}:
         raise UserError(f"Rôle inconnu : {role}.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.")
+    _check_password_length(password)
     if get_user_by_email(email) is not None:
         raise UserError("Un utilisateur existe déjà avec cette adresse.")
     user = User(email=email, role=Role(role).value, name=name)
@@ -75,12 +83,23 @@ def update_user(user: User, *, role: str, active: bool, name: str, password: str
     if role not in {r.value for r in Role}:
         raise UserError(f"Rôle inconnu : {role}.")
     if password:
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise UserError(f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.")
-        user.set_password(password)
+        set_password(user, password)
     user.role, user.active, user.name = role, active, name
     db.session.flush()
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session and remember-me cookie of the user stops working (they carry the old token)."""
+    user.session_token = new_session_token()
+    db.session.flush()
+
+
+def set_password(user: User, password: str) -> None:
+    """A new password ends the sessions opened with the old one."""
+    _check_password_length(password)
+    user.set_password(password)
+    end_sessions(user)
 
 
 def list_users() -> list[User]:

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from crm.forms import lazy_gettext as _l
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE_NAME
 from werkzeug.wrappers import Response
 
 from crm.auth import bp, services, users_bp
@@ -23,8 +24,8 @@ protect_admin(users_bp, write_role="admin", read_role="admin")
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_token: str) -> User | None:
+    return services.get_user_by_session_token(session_token)
 
 
 def _login_limit() -> str:
@@ -70,6 +71,9 @@ def login() -> str | Response:
 @bp.route("/deconnexion", methods=["POST"])
 @login_required
 def logout() -> Response:
+    # A cookie copied before the logout must not open the session again: the user gets a new session token.
+    services.end_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("auth.login"))
@@ -114,3 +118,22 @@ def edit_user(user_id: int) -> str | Response:
             flash(_("Utilisateur enregistré."), "success")
             return redirect(url_for("auth.users.list_users"))
     return render_template("auth/user_form.html", form=form, user=user)
+
+
+# Every user's own page, a viewer's too: outside /admin/, where a viewer may only read.
+@bp.route("/mon-compte")
+@login_required
+def account() -> str:
+    return render_template("auth/account.html")
+
+
+@bp.route("/mon-compte/deconnexion-partout", methods=["POST"])
+@login_required
+def log_out_everywhere() -> Response:
+    user = current_user._get_current_object()
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE_NAME) in request.cookies
+    services.end_sessions(user)
+    db.session.commit()
+    login_user(user, remember=remembered)  # this browser carries on with the new token
+    flash(_("Vos sessions sur les autres appareils sont fermées."), "success")
+    return redirect(url_for("auth.account"), code=303)
