@@ -24,7 +24,7 @@ def test_wrong_passwords_from_many_addresses_are_limited_per_account(client, mak
              .status_code for n in range(15)]
     assert codes == [200] * 10 + [429] * 5  # LOGIN_ACCOUNT_RATE_LIMIT defaults to 10 failures per hour
     locked = _from(client, "10.0.1.1", "/connexion", {"email": "viewer@example.org", "password": PASSWORD})
-    assert locked.status_code == 429 and "Trop de tentatives de connexion" in locked.get_data(as_text=True)
+    assert locked.status_code == 429 and "Trop de tentatives en peu de temps" in locked.get_data(as_text=True)
     # Another account, from an address already used above, is not held back.
     other = _from(client, "10.0.0.1", "/connexion", {"email": "editor@example.org", "password": PASSWORD})
     assert other.status_code == 302

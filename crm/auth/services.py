@@ -1,4 +1,4 @@
-"""Users: creation, authentication, role changes. Functions flush; callers commit."""
+"""Users: creation, authentication, role changes, passwords and sessions. Functions flush; callers commit."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from secrets import token_urlsafe
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from crm.auth import mails, tokens
 from crm.auth.models import Role, User, new_session_token
 from crm.db import utcnow
 from crm.extensions import db
@@ -100,6 +101,27 @@ def set_password(user: User, password: str) -> None:
     _check_password_length(password)
     user.set_password(password)
     end_sessions(user)
+
+
+def request_password_reset(email: str) -> bool:
+    """Mails a link to choose a new password when ``email`` is an active account's. Whoever asks learns nothing
+    from the answer: the caller says the same either way."""
+    user = get_user_by_email(email)
+    if user is None or not user.active:
+        return False
+    mails.send_password_reset(user)
+    return True
+
+
+def user_for_reset_token(token: str) -> User:
+    """The user a password link was sent to; ``tokens.ResetLinkError`` if it expired, was used or is forged."""
+    user_id, fingerprint = tokens.read_reset_token(token)
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        raise tokens.ResetLinkError()
+    if fingerprint != tokens.password_fingerprint(user):
+        raise tokens.ResetLinkUsed()  # the password changed since the link was sent: by this link or otherwise
+    return user
 
 
 def list_users() -> list[User]:

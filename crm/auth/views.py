@@ -9,8 +9,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE_NAME
 from werkzeug.wrappers import Response
 
-from crm.auth import bp, services, users_bp
-from crm.auth.forms import LoginForm, UserCreateForm, UserEditForm
+from crm.auth import bp, services, tokens, users_bp
+from crm.auth.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, UserCreateForm, UserEditForm
 from crm.auth.models import User
 from crm.auth.redirects import safe_next
 from crm.extensions import db, limiter, login_manager
@@ -36,8 +36,12 @@ def _login_account_limit() -> str:
     return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
 
 
-def _account_key() -> str:
-    return "login-account:" + services.email_key(request.form.get("email", ""))
+def _password_reset_limit() -> str:
+    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
+
+
+def _email_key() -> str:
+    return "account:" + services.email_key(request.form.get("email", ""))
 
 
 def _failed_login(response: FlaskResponse) -> bool:
@@ -51,7 +55,7 @@ def _too_many(limit: RequestLimit) -> FlaskResponse:
 
 @bp.route("/connexion", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"], on_breach=_too_many)
-@limiter.limit(_login_account_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed_login,
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=_email_key, deduct_when=_failed_login,
                on_breach=_too_many)
 def login() -> str | Response:
     if current_user.is_authenticated:
@@ -77,6 +81,46 @@ def logout() -> Response:
     logout_user()
     flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+@limiter.limit(_password_reset_limit, methods=["POST"], on_breach=_too_many)
+@limiter.limit(_password_reset_limit, methods=["POST"], key_func=_email_key, on_breach=_too_many)
+def forgot_password() -> str | Response | tuple[str, int]:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data or "")
+        db.session.commit()
+        # The same answer whether the account exists or not: nothing to learn about who has one.
+        flash(_("Si un compte actif correspond à cette adresse, un message vient d'y être envoyé avec un lien pour "
+                "choisir un nouveau mot de passe, valable %(minutes)s minutes.", minutes=tokens.max_age() // 60),
+              "info")
+        return redirect(url_for("auth.login"), code=303)
+    return render_template("auth/forgot_password.html", form=form), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/mot-de-passe/nouveau/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> str | Response | tuple[str, int]:
+    # A GET only shows the form (mail scanners follow links); the POST changes the password.
+    try:
+        user = services.user_for_reset_token(token)
+    except tokens.ResetLinkError as exc:
+        return render_template("auth/reset_link_problem.html", problem=exc.problem), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(user, form.password.data or "")
+        except services.UserError as exc:
+            db.session.rollback()
+            form.password.errors = [*form.password.errors, str(exc)]
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Votre mot de passe a été changé et toutes vos sessions ont été fermées. Connectez-vous avec "
+                    "le nouveau."), "success")
+            return redirect(url_for("auth.login"), code=303)
+    return (render_template("auth/reset_password.html", form=form, min_length=services.MIN_PASSWORD_LENGTH),
+            (400 if request.method == "POST" else 200))
 
 
 @users_bp.route("/")
