@@ -38,13 +38,13 @@ def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email))
 
 
+def get_user_by_session_token(session_token: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.session_token == session_token))
+
+
 def _check_password_length(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.")
-
-
-def get_user_by_session_token(session_token: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.session_token == session_token))
 
 
 def create_user(email: str, password: str, role: str = Role.VIEWER, name: str = "") -> User:
