@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Adding a package costs one line here. The order is that of the menu's sources and of the demo data.
 FEATURES = [
     "crm.auth",
+    "crm.account",
     "crm.dashboard",
     "crm.partners",
     "crm.consent",

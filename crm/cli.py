@@ -12,43 +12,17 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 
 from crm.auth import services as user_services
+from crm.auth.cli import users_cli
 from crm.auth.models import Role
 from crm.consent.services import load_topics
 from crm.extensions import db
 from crm.demo import load_demo_data
 from crm.partners.taxonomy import load_reference_taxonomy
 
-users_cli = AppGroup("users", help="Comptes du back-office.")
 taxonomy_cli = AppGroup("taxonomy", help="Référentiel : types de structure, filières, axes.")
 demo_cli = AppGroup("demo", help="Données de démonstration fictives.")
 
 DEMO_ADMIN_EMAIL = "admin@example.org"
-
-
-@users_cli.command("create")
-@click.argument("email")
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.VIEWER.value)
-@click.option("--name", default="")
-@click.option("--password-env", default="CRM_USER_PASSWORD", show_default=True,
-              help="Variable d'environnement d'où lire le mot de passe ; sinon il est demandé.")
-def create_user_command(email: str, role: str, name: str, password_env: str) -> None:
-    """Crée un utilisateur (le mot de passe est demandé, ou lu dans l'environnement)."""
-    password = os.environ.get(password_env) or click.prompt(
-        "Mot de passe", hide_input=True, confirmation_prompt=True
-    )
-    try:
-        user = user_services.create_user(email, password, role, name)
-    except user_services.UserError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
-    click.echo(f"Utilisateur {user.email} créé avec le rôle {user.role}.")
-
-
-@users_cli.command("list")
-def list_users_command() -> None:
-    for user in user_services.list_users():
-        click.echo(f"{user.email}\t{user.role}\t{'actif' if user.active else 'inactif'}")
 
 
 @taxonomy_cli.command("load")

@@ -92,6 +92,13 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # initiated by them, and erased this many days after being listed unless someone keeps them.
         "RETENTION_YEARS": int(env.get("RETENTION_YEARS", "3")),
         "RETENTION_GRACE_DAYS": int(env.get("RETENTION_GRACE_DAYS", "30")),
+        # Accounts (crm.auth): the remember-me cookie travels like the session cookie (HTTPS only when it does);
+        # failed logins allowed per account, whatever the client address (LOGIN_RATE_LIMIT counts per address).
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=False),
+        "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour"),
+        # Forgotten password: requests per client address and per e-mail address, and the link's life in seconds.
+        "PASSWORD_RESET_RATE_LIMIT": env.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour"),
+        "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", "3600")),
     }
 
 

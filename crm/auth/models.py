@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from secrets import token_urlsafe
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -23,6 +24,10 @@ ROLE_RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.ADMIN: 2}
 ROLE_LABELS = {Role.VIEWER: _l("Lecture seule"), Role.EDITOR: _l("Éditeur"), Role.ADMIN: _l("Administrateur")}
 
 
+def new_session_token() -> str:
+    return token_urlsafe(32)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -34,6 +39,12 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Flask-Login's alternative id: the session and remember-me cookies carry this secret, not the row id, so
+    # giving the user a new one (logout, password change, "log out everywhere") voids every cookie issued before.
+    session_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_session_token)
+
+    def get_id(self) -> str:
+        return self.session_token
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

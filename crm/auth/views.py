@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import Response as FlaskResponse
 from flask_babel import gettext as _
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from crm.auth import services
 from crm.auth.forms import LoginForm, UserCreateForm, UserEditForm
 from crm.auth.models import User
+from crm.auth.redirects import safe_next
 from crm.extensions import db, limiter, login_manager
 from crm.forms import lazy_gettext as _l
 from crm.security import protect_admin
@@ -18,8 +21,8 @@ protect_admin(users_bp, write_role="admin", read_role="admin")
 bp.register_blueprint(users_bp)
 
 
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_token: str) -> User | None:
+    return services.get_user_by_session_token(session_token)
 
 
 def init_login(app: Flask) -> None:
@@ -34,14 +37,28 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("dashboard.index")
+def _login_account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def email_key() -> str:
+    """The rate-limit key of a form posting an account's address."""
+    return "account:" + services.email_key(request.form.get("email", ""))
+
+
+def _failed_login(response: FlaskResponse) -> bool:
+    return response.status_code != 302  # a login that succeeds redirects; only failures count against the account
+
+
+def too_many(limit: RequestLimit) -> FlaskResponse:
+    # flask-limiter uses the callback's answer only if it is a flask.Response.
+    return FlaskResponse(render_template("auth/too_many.html"), status=429, mimetype="text/html")
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], on_breach=too_many)
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=email_key, deduct_when=_failed_login,
+               on_breach=too_many)
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
@@ -53,13 +70,16 @@ def login() -> str | Response:
         else:
             db.session.commit()
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/deconnexion", methods=["POST"])
 @login_required
 def logout() -> Response:
+    # A cookie copied before the logout must not open the session again: the user gets a new session token.
+    services.end_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("auth.login"))

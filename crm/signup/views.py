@@ -109,6 +109,7 @@ def thanks() -> str:
 
 @bp.route("/inscription/nouveau-lien", methods=["GET", "POST"])
 @limiter.limit(_signup_limit, methods=["POST"], on_breach=_too_many)
+@limiter.limit(_signup_limit, methods=["POST"], key_func=_email_key, on_breach=_too_many)
 def resend() -> str | Response | tuple[str, int]:
     form = ResendForm()
     if form.validate_on_submit():
