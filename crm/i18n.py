@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, redirect, request, session, url_for
@@ -23,7 +24,22 @@ def select_timezone() -> str:
 
 
 def local_tz() -> ZoneInfo:
+    """The zone times are shown and typed in (``TIMEZONE``, Europe/Paris); they are stored in UTC."""
     return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def to_local(value: datetime) -> datetime:
+    return value.astimezone(local_tz())
+
+
+def local_to_utc(local: datetime) -> datetime:
+    """A wall-clock time typed in the local zone -> aware UTC. A time that does not exist that day (skipped by
+    the spring change) raises ValueError."""
+    zone = local_tz()
+    aware = local.replace(tzinfo=zone)
+    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+        raise ValueError("nonexistent local time")
+    return aware.astimezone(UTC)
 
 
 def set_language(code: str) -> Response:

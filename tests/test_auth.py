@@ -3,7 +3,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from crm.auth.models import User
-from tests.conftest import PASSWORD
+from tests.fixtures import PASSWORD
 
 
 def test_login_page_is_french_and_wrong_password_is_refused(client, make_user) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from crm.auth.services import create_user
 from crm.extensions import db, mail
-from tests.conftest import LiveServer
+from tests.fixtures import LiveServer
 
 pytestmark = pytest.mark.browser
 

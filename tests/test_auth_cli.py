@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from crm.auth.models import User
-from tests.conftest import PASSWORD
+from tests.fixtures import PASSWORD
 
 NEW_PASSWORD = "un nouveau mot de passe"
 

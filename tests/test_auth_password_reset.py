@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from crm.auth.models import User
-from tests.conftest import PASSWORD
+from tests.fixtures import PASSWORD
 
 FORGOT = "/mot-de-passe-oublie"
 NEUTRAL = "Si un compte actif correspond à cette adresse, un message vient d&#39;y être envoyé"

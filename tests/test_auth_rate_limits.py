@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash
 
 import crm.auth.models
 import crm.auth.services
-from tests.conftest import PASSWORD
+from tests.fixtures import PASSWORD
 
 
 def _from(client: Any, address: str, url: str, data: dict[str, str]) -> Any:

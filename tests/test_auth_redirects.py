@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crm.auth.redirects import safe_next
-from tests.conftest import PASSWORD
+from tests.fixtures import PASSWORD
 
 DASHBOARD = "/admin/"
 

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from crm.config import load_config
-from tests.conftest import PASSWORD
+from tests.fixtures import PASSWORD
 
 COOKIES = ("session", "remember_token")
 

@@ -8,7 +8,7 @@ import pytest
 
 from crm.extensions import db
 from crm.partners.demo import load_demo_data
-from tests.conftest import PASSWORD
+from tests.fixtures import PASSWORD
 
 pytestmark = pytest.mark.browser
 

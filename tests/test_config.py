@@ -36,3 +36,23 @@ def test_times_are_shown_in_europe_paris(app) -> None:
         # 10:00 UTC in summer is 12:00 in Paris, in winter 11:00.
         assert "12:00" in format_datetime(datetime(2024, 6, 18, 10, 0, tzinfo=UTC), "short")
         assert "11:00" in format_datetime(datetime(2024, 12, 18, 10, 0, tzinfo=UTC), "short")
+
+
+def test_every_time_follows_the_timezone_setting(make_app) -> None:
+    """TIMEZONE is read from the configuration wherever a time is shown or typed (no zone of its own in a module)."""
+    from datetime import UTC, date, datetime, time
+    from types import SimpleNamespace
+
+    from crm.campaigns.services import local_to_utc_or_error
+    from crm.events import display, ics
+    from crm.events.forms import to_utc
+
+    moment = datetime(2027, 6, 18, 10, 0, tzinfo=UTC)
+    event = SimpleNamespace(starts_at=moment, ends_at=moment.replace(hour=12))
+    for zone, shown, offset in (("Europe/Paris", "12h00", 2), ("Europe/London", "11h00", 1)):
+        app = make_app(TIMEZONE=zone)
+        with app.app_context():
+            assert shown in display.when(event)
+            assert local_to_utc_or_error(date(2027, 6, 18), time(12, 0)) == moment.replace(hour=12 - offset)
+            assert to_utc(datetime(2027, 6, 18, 12, 0)) == moment.replace(hour=12 - offset)
+            assert ics.local_timezone()["tzid"] == zone

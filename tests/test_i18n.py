@@ -161,7 +161,7 @@ def _labelled_records() -> Any:
     from crm.events.models import Invitation
     from crm.extensions import db
     from crm.partners import services as partners
-    from tests.campaigns.factories import campaign
+    from tests.factories import campaign
     from tests.privacy import people
 
     event_id = people.make_event("Comité de test", days=10)  # kind: comite_technique
@@ -234,7 +234,7 @@ def test_exports_mails_and_stored_texts_stay_french_in_english_mode(client: Flas
 
     from crm.audit.models import AuditLog
     from crm.extensions import db
-    from tests.signup.conftest import form_data
+    from tests.signup.helpers import form_data
 
     records = _labelled_records()
     client.post("/langue/en")
@@ -263,7 +263,7 @@ def test_labels_outside_a_request_are_french(smtp_app: Any, smtp_sink: Any) -> N
     from crm.events.models import INVITATION_STATUS_LABELS, InvitationStatus
     from crm.extensions import db
     from crm.mail.pipeline import send_due
-    from tests.events.conftest import make_contact
+    from tests.events.helpers import make_contact
 
     assert str(INVITATION_STATUS_LABELS[InvitationStatus.WAITLISTED]) == "Liste d'attente"
     starts = utcnow().replace(microsecond=0) + timedelta(days=30)

@@ -6,10 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from crm.campaigns import audience, content
 from crm.campaigns.models import NOT_YET_SENT, Campaign, CampaignStatus
@@ -17,6 +15,7 @@ from crm.consent.mail_kinds import may_receive
 from crm.consent.models import ConsentAction, ConsentRecord, Topic
 from crm.db import utcnow
 from crm.extensions import db
+from crm.i18n import local_to_utc
 from crm.mail.models import Delivery, DeliveryStatus
 from crm.mail.outgoing import send_after_commit
 from crm.errors import ValidationError
@@ -68,13 +67,12 @@ def save_campaign(data: CampaignInput, campaign: Campaign | None = None, *, auth
     return campaign
 
 
-def paris_to_utc(day: date, at: time) -> datetime:
+def local_to_utc_or_error(day: date, at: time) -> datetime:
     """A wall-clock time in the configured zone (Europe/Paris) -> an aware UTC datetime."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    local = datetime.combine(day, at, zone)
-    if local.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None) != datetime.combine(day, at):
-        raise CampaignError({"send_time": "Cette heure n'existe pas ce jour-là (passage à l'heure d'été)."})
-    return local.astimezone(ZoneInfo("UTC"))
+    try:
+        return local_to_utc(datetime.combine(day, at))
+    except ValueError as exc:
+        raise CampaignError({"send_time": "Cette heure n'existe pas ce jour-là (passage à l'heure d'été)."}) from exc
 
 
 def schedule(campaign: Campaign, when: datetime | None = None) -> Campaign:
@@ -217,7 +215,8 @@ class Progress:
 
     @property
     def done(self) -> int:
-        return self.total - self.counts.get("queued", 0) - self.counts.get("sending", 0)
+        return (self.total - self.counts.get(DeliveryStatus.QUEUED.value, 0)
+                - self.counts.get(DeliveryStatus.SENDING.value, 0))
 
     @property
     def percent(self) -> int:

@@ -122,7 +122,7 @@ def schedule(campaign_id: int) -> Any:
     form = ScheduleForm()
     if form.validate_on_submit():
         try:
-            services.schedule(campaign, services.paris_to_utc(form.send_date.data, form.send_time.data))
+            services.schedule(campaign, services.local_to_utc_or_error(form.send_date.data, form.send_time.data))
         except CampaignError as exc:
             show_errors(form, exc, summary=False)
         else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from crm.forms import lazy_gettext as _l
@@ -25,19 +24,19 @@ from crm.events.display import local_input
 from crm.events.models import EVENT_KIND_LABELS, INVITATION_STATUS_LABELS, Event
 from crm.events.services import EventInput
 from crm.forms import choices
+from crm.i18n import local_to_utc, to_local
 
-PARIS = ZoneInfo("Europe/Paris")
 _REMINDER = re.compile(r"^\s*(\d{1,3})\s*(j|jours?|d|h|heures?)\s*$", re.IGNORECASE)
 
 
 def to_utc(local: datetime | None) -> datetime | None:
-    """A wall-clock time in Paris -> aware UTC; a time skipped by the spring change is refused."""
+    """A wall-clock time in the local zone -> aware UTC; a time skipped by the spring change is refused."""
     if local is None:
         return None
-    aware = local.replace(tzinfo=PARIS)
-    if aware.astimezone(ZoneInfo("UTC")).astimezone(PARIS).replace(tzinfo=None) != local:
-        raise ValidationError(_("Cette heure n'existe pas ce jour-là (passage à l'heure d'été)."))
-    return aware.astimezone(ZoneInfo("UTC"))
+    try:
+        return local_to_utc(local)
+    except ValueError as exc:
+        raise ValidationError(_("Cette heure n'existe pas ce jour-là (passage à l'heure d'été).")) from exc
 
 
 def parse_reminders(text: str) -> list[int]:
@@ -80,10 +79,10 @@ class EventForm(FlaskForm):
     is_public = BooleanField(_l("Publier dans l'agenda public (evenements.ics)"))
 
     def fill_from(self, event: Event) -> None:
-        self.starts_at.data = event.starts_at.astimezone(PARIS).replace(tzinfo=None)
-        self.ends_at.data = event.ends_at.astimezone(PARIS).replace(tzinfo=None)
+        self.starts_at.data = to_local(event.starts_at).replace(tzinfo=None)
+        self.ends_at.data = to_local(event.ends_at).replace(tzinfo=None)
         if event.answer_deadline:
-            self.answer_deadline.data = event.answer_deadline.astimezone(PARIS).replace(tzinfo=None)
+            self.answer_deadline.data = to_local(event.answer_deadline).replace(tzinfo=None)
         self.reminders.data = format_reminders(event)
 
     def validate_starts_at(self, field: Any) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from email.utils import parseaddr
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vRecur, vText
@@ -13,10 +12,9 @@ from icalendar import Event as VEvent
 
 from crm.db import utcnow
 from crm.events.models import Event, Invitation, InvitationStatus
+from crm.i18n import local_tz, to_local
 
 PRODID = "-//Communaute urbaine d'Alencon//Territoires d'industrie CRM//FR"
-TZID = "Europe/Paris"
-PARIS = ZoneInfo(TZID)
 
 PARTSTAT = {
     InvitationStatus.ACCEPTED: "ACCEPTED",
@@ -26,22 +24,25 @@ PARTSTAT = {
 }
 
 
-def paris_timezone() -> Timezone:
-    """The VTIMEZONE calendar clients themselves write for Europe/Paris (EU rules since 1996)."""
+def local_timezone() -> Timezone:
+    """The VTIMEZONE calendar clients themselves write for the local zone (``TIMEZONE``, Europe/Paris: the EU
+    rules of summer time since 1996)."""
+    tzid = current_app.config["TIMEZONE"]
+    zone = local_tz()
     tz = Timezone()
-    tz.add("tzid", TZID)
-    tz.add("x-lic-location", TZID)
+    tz.add("tzid", tzid)
+    tz.add("x-lic-location", tzid)
     summer = TimezoneDaylight()
     summer.add("tzname", "CEST")
     summer.add("dtstart", datetime(1970, 3, 29, 2, 0, 0))
-    summer.add("tzoffsetfrom", datetime(2000, 1, 1, tzinfo=PARIS).utcoffset())
-    summer.add("tzoffsetto", datetime(2000, 7, 1, tzinfo=PARIS).utcoffset())
+    summer.add("tzoffsetfrom", datetime(2000, 1, 1, tzinfo=zone).utcoffset())
+    summer.add("tzoffsetto", datetime(2000, 7, 1, tzinfo=zone).utcoffset())
     summer.add("rrule", vRecur({"freq": "yearly", "bymonth": 3, "byday": "-1su"}))
     winter = TimezoneStandard()
     winter.add("tzname", "CET")
     winter.add("dtstart", datetime(1970, 10, 25, 3, 0, 0))
-    winter.add("tzoffsetfrom", datetime(2000, 7, 1, tzinfo=PARIS).utcoffset())
-    winter.add("tzoffsetto", datetime(2000, 1, 1, tzinfo=PARIS).utcoffset())
+    winter.add("tzoffsetfrom", datetime(2000, 7, 1, tzinfo=zone).utcoffset())
+    winter.add("tzoffsetto", datetime(2000, 1, 1, tzinfo=zone).utcoffset())
     winter.add("rrule", vRecur({"freq": "yearly", "bymonth": 10, "byday": "-1su"}))
     tz.add_component(summer)
     tz.add_component(winter)
@@ -54,7 +55,7 @@ def _calendar(method: str) -> Calendar:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
-    calendar.add_component(paris_timezone())
+    calendar.add_component(local_timezone())
     return calendar
 
 
@@ -70,8 +71,8 @@ def _vevent(event: Event, *, cancelled: bool = False, now: datetime | None = Non
     vevent.add("uid", event.uid)
     vevent.add("sequence", event.sequence)
     vevent.add("dtstamp", now or utcnow())
-    vevent.add("dtstart", event.starts_at.astimezone(PARIS))
-    vevent.add("dtend", event.ends_at.astimezone(PARIS))
+    vevent.add("dtstart", to_local(event.starts_at))
+    vevent.add("dtend", to_local(event.ends_at))
     vevent.add("summary", event.title)
     if event.description:
         vevent.add("description", event.description)
@@ -108,7 +109,7 @@ def feed_ics(events: Iterable[Event], *, now: datetime | None = None) -> bytes:
     """A subscribable calendar of upcoming public events (METHOD:PUBLISH, no attendee)."""
     calendar = _calendar("PUBLISH")
     calendar.add("x-wr-calname", "Territoires d'industrie — CUA")
-    calendar.add("x-wr-timezone", TZID)
+    calendar.add("x-wr-timezone", current_app.config["TIMEZONE"])
     for event in events:
         calendar.add_component(_vevent(event, now=now))
     return calendar.to_ical()

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from crm.db import utcnow
-from crm.events.display import paris
+from crm.i18n import to_local
 from crm.events.models import INVITATION_STATUS_LABELS, Event, Invitation, InvitationStatus
 from crm.extensions import db
 from crm.forms import untranslated
@@ -88,7 +88,7 @@ def door_list(event: Event, q: str = "") -> list[Invitation]:
 
 
 def _fmt(value: datetime | None) -> str:
-    return paris(value).strftime("%d/%m/%Y %H:%M") if value else ""
+    return to_local(value).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
 EXPORT_HEADER = ["Nom", "Prénom", "E-mail", "Structure", "Commune", "Fonction", "Réponse", "Répondu le",

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -29,9 +28,9 @@ from crm.events.models import (
     ReminderRule,
 )
 from crm.extensions import db
+from crm.i18n import local_tz, to_local
 from crm.partners.models import Contact
 
-PARIS = ZoneInfo("Europe/Paris")
 NEXT_SEMESTER_MONTHS = 6
 
 
@@ -174,8 +173,8 @@ def cancel_event(event: Event, *, now: datetime | None = None) -> int:
 
 
 def _add_months(value: datetime, months: int) -> datetime:
-    """Same wall-clock time in Paris, ``months`` later (the day clamped to the month's end)."""
-    local = value.astimezone(PARIS).replace(tzinfo=None)
+    """Same local wall-clock time, ``months`` later (the day clamped to the month's end)."""
+    local = to_local(value).replace(tzinfo=None)
     month_index = local.month - 1 + months
     year, month = local.year + month_index // 12, month_index % 12 + 1
     day = local.day
@@ -185,7 +184,7 @@ def _add_months(value: datetime, months: int) -> datetime:
             break
         except ValueError:
             day -= 1
-    return moved.replace(tzinfo=PARIS).astimezone(value.tzinfo)
+    return moved.replace(tzinfo=local_tz()).astimezone(value.tzinfo)
 
 
 def duplicate_event(event: Event, months: int = NEXT_SEMESTER_MONTHS) -> Event:

@@ -37,7 +37,9 @@ LIST_COUNT_LIMIT = 1000
 
 
 @dataclass
-class PartnerFilters:
+class PartnerCriteria:
+    """What a list of partners can be narrowed by: shared by the list filters and the segments."""
+
     q: str = ""
     kind: str = ""
     sector: str = ""
@@ -46,6 +48,13 @@ class PartnerFilters:
     region: str = ""
     club: str = ""  # "" any, "yes" current member, "no" not a member
     ambassador: str = ""
+
+    def partner_criteria(self) -> PartnerCriteria:
+        return PartnerCriteria(**{f.name: getattr(self, f.name) for f in fields(PartnerCriteria)})
+
+
+@dataclass
+class PartnerFilters(PartnerCriteria):
     sort: str = "name"
 
     @classmethod

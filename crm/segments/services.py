@@ -10,17 +10,16 @@ import re
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from crm.consent.models import OptInStatus, Subscription, Topic, contact_topics
 from crm.extensions import db
 from crm.extensions import hooks
 from crm.forms import untranslated
+from crm.i18n import local_tz
 from crm.partners.models import AMBASSADOR_LABELS, AmbassadorStatus, Axis, Contact, OrganisationKind, Sector
-from crm.partners.queries import PartnerFilters, contact_conditions
+from crm.partners.queries import PartnerCriteria, PartnerFilters, contact_conditions
 from crm.errors import ValidationError
 from crm.partners.territory import REGIONS, department_label
 from crm.segments.models import Segment
@@ -32,15 +31,9 @@ IN_USE_HOOK = "segments.in_use"
 
 
 @dataclass
-class SegmentCriteria:
-    q: str = ""
-    kind: str = ""
-    sector: str = ""
-    axis: str = ""
-    department: str = ""
-    region: str = ""
-    club: str = ""  # "yes" current member of the Club, "no" not a member
-    ambassador: str = ""
+class SegmentCriteria(PartnerCriteria):
+    """The partners' criteria (crm.partners.queries.PartnerCriteria), and the subscriber's own."""
+
     topic: str = ""  # a topic code among the contact's preferences
     signed_up_from: str = ""  # ISO dates, Europe/Paris days, on the contact's creation
     signed_up_to: str = ""
@@ -54,9 +47,7 @@ class SegmentCriteria:
         return {key: value for key, value in asdict(self).items() if value}
 
     def partner_filters(self) -> PartnerFilters:
-        return PartnerFilters(q=self.q, kind=self.kind, sector=self.sector, axis=self.axis,
-                              department=self.department, region=self.region, club=self.club,
-                              ambassador=self.ambassador)
+        return PartnerFilters(**asdict(self.partner_criteria()))
 
 
 def validate(criteria: SegmentCriteria) -> None:
@@ -89,8 +80,7 @@ def validate(criteria: SegmentCriteria) -> None:
 
 
 def _start_of_day(day: str) -> datetime:
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    return datetime.combine(date.fromisoformat(day), time(), zone)
+    return datetime.combine(date.fromisoformat(day), time(), local_tz())
 
 
 def conditions(criteria: SegmentCriteria) -> list[sa.ColumnElement[bool]]:

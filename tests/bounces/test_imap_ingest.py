@@ -32,7 +32,7 @@ from crm.consent.services import email_hash, is_suppressed
 from crm.extensions import db
 from crm.mail.claims import queue_delivery
 from crm.mail.models import Delivery
-from tests.campaigns.factories import subscriber
+from tests.factories import subscriber
 
 SAMPLES = Path(__file__).parents[1] / "campaigns" / "bounces"
 USER, PASSWORD = "retours@example.org", "mot de passe des retours"

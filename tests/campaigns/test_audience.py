@@ -12,7 +12,7 @@ from crm.extensions import db
 from crm.mail.models import Delivery
 from crm.partners.models import Contact, Organisation
 from crm.segments.services import SegmentCriteria, save_segment
-from tests.campaigns.factories import campaign, subscriber
+from tests.factories import campaign, subscriber
 
 
 def test_contact_email_hash_follows_the_email(app: Flask) -> None:

@@ -16,7 +16,7 @@ from crm.consent.services import email_hash, is_suppressed
 from crm.extensions import db
 from crm.mail.claims import queue_delivery
 from crm.mail.models import Delivery
-from tests.campaigns.factories import subscriber
+from tests.factories import subscriber
 
 SAMPLES = Path(__file__).parent / "bounces"
 PERMANENT = {"userx@example.com", "userx@its.example.nl", "xxxxx@local.ie", "userx@mail1.example.com",

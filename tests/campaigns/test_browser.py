@@ -11,8 +11,8 @@ from crm.campaigns import services
 from crm.extensions import db
 from crm.mail.pipeline import send_due
 from crm.partners.models import Organisation
-from tests.campaigns.factories import campaign, subscriber
-from tests.conftest import PASSWORD
+from tests.factories import campaign, subscriber
+from tests.fixtures import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,7 @@ from crm.consent.models import ConsentAction
 from crm.consent.services import record
 from crm.extensions import db
 from crm.mail.pipeline import send_due
-from tests.campaigns.factories import campaign, subscriber
+from tests.factories import campaign, subscriber
 
 BODY = "Bonjour {{prenom}},\n\n**Important** : [le programme](https://example.org/programme).\n\n- un\n- deux"
 
@@ -79,7 +79,7 @@ def test_schedule_in_paris_time(client: FlaskClient, login: Any, app: Flask) -> 
     item = db.session.get(Campaign, item.id)
     assert item.status == "scheduled"
     assert item.scheduled_at == datetime(year, 1, 13, 9, 0, tzinfo=UTC)  # 10:00 in Paris in winter
-    assert services.paris_to_utc(date(year, 7, 7), time(10, 0)) == datetime(year, 7, 7, 8, 0, tzinfo=UTC)
+    assert services.local_to_utc_or_error(date(year, 7, 7), time(10, 0)) == datetime(year, 7, 7, 8, 0, tzinfo=UTC)
 
 
 def test_schedule_refuses_the_past_and_nonexistent_times(client: FlaskClient, login: Any) -> None:
@@ -89,7 +89,7 @@ def test_schedule_refuses_the_past_and_nonexistent_times(client: FlaskClient, lo
     past = client.post(f"/admin/lettres/{item.id}/programmer", data={"send_date": "2020-01-01", "send_time": "10:00"})
     assert past.status_code == 400 and "dans le futur" in past.get_data(as_text=True)
     with pytest.raises(CampaignError, match="heure d'été"):
-        services.paris_to_utc(date(2030, 3, 31), time(2, 30))  # the clocks jump from 2:00 to 3:00
+        services.local_to_utc_or_error(date(2030, 3, 31), time(2, 30))  # the clocks jump from 2:00 to 3:00
     db.session.expire_all()
     assert db.session.get(Campaign, item.id).status == "draft"
 

@@ -18,7 +18,7 @@ from crm.campaigns import services as campaigns
 from crm.campaigns.models import Campaign
 from crm.extensions import db
 from crm.mail.models import Delivery
-from tests.campaigns.factories import bulk_subscribers, campaign
+from tests.factories import bulk_subscribers, campaign
 from tests.smtp_sink import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from crm.partners.models import ClubMembership, Organisation, Sector
 from crm.segments import services
 from crm.segments.models import Segment
 from crm.segments.services import SegmentCriteria
-from tests.campaigns.factories import campaign, subscriber
+from tests.factories import campaign, subscriber
 
 
 def _org(name: str, department: str, region: str, *, sector: str | None = None, club: bool = False) -> Organisation:

@@ -15,7 +15,7 @@ from crm.consent.services import is_suppressed, suppress
 from crm.extensions import db
 from crm.mail.models import Delivery
 from crm.partners.models import Organisation
-from tests.campaigns.factories import bulk_subscribers, campaign, subscriber
+from tests.factories import bulk_subscribers, campaign, subscriber
 from tests.smtp_sink import SmtpSink
 
 

@@ -15,7 +15,7 @@ from crm.extensions import db
 from crm.mail import claims, pipeline
 from crm.mail.models import Delivery
 from crm.signup import preferences
-from tests.campaigns.factories import campaign, subscriber
+from tests.factories import campaign, subscriber
 
 EXCLUDED = "destinataire exclu"
 

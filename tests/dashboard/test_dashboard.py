@@ -14,7 +14,7 @@ from crm.db import utcnow
 from crm.extensions import db
 from crm.partners.demo import load_demo_data
 from crm.partners.models import Contact
-from tests.conftest import PASSWORD
+from tests.fixtures import PASSWORD
 from tests.privacy import people
 
 FRENCH = ["Tableau de bord", "Structures par type", "Structures par filière", "Structures par département",

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
-from email.message import EmailMessage
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,16 +13,7 @@ from crm.events import services
 from crm.events.models import Event
 from crm.extensions import db
 from crm.partners.models import Contact
-
-RSVP_LINK = re.compile(r"https?://[^\s\"'<>]+/evenements/\d+/reponse/[A-Za-z0-9_\-.]+")
-
-
-def make_contact(first: str, last: str, email: str) -> Contact:
-    contact = Contact(first_name=first, last_name=last, first_name_key=first.lower(), last_name_key=last.lower(),
-                      email=email)
-    db.session.add(contact)
-    db.session.flush()
-    return contact
+from tests.events.helpers import Clock, make_contact
 
 
 @pytest.fixture
@@ -53,19 +42,6 @@ def make_event(app: Any) -> Callable[..., Event]:
     return factory
 
 
-class Clock:
-    """What ``utcnow`` returns in the sender, the claims and the event renderers: time moves when told."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def now(self) -> datetime:
-        return utcnow() + self.offset
-
-    def set(self, moment: datetime) -> None:
-        self.offset = moment - utcnow()
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     import crm.events.mailing
@@ -76,16 +52,3 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     for module in (crm.mail.pipeline, crm.mail.claims, crm.events.mailing):
         monkeypatch.setattr(module, "utcnow", fake.now)
     yield fake
-
-
-def rsvp_links(message: EmailMessage) -> list[str]:
-    body = message.get_body(preferencelist=("plain",))
-    assert body is not None
-    return RSVP_LINK.findall(body.get_content())
-
-
-def ics_attachment(message: EmailMessage) -> bytes | None:
-    for part in message.iter_attachments():
-        if part.get_content_type() == "text/calendar":
-            return part.get_payload(decode=True)
-    return None

@@ -11,7 +11,7 @@ from crm.events import services
 from crm.events.models import Invitation
 from crm.extensions import db
 from crm.mail.pipeline import send_due
-from tests.events.conftest import RSVP_LINK
+from tests.events.helpers import RSVP_LINK
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ from crm.db import utcnow
 from crm.events import audience, services
 from crm.events.models import Event, Invitation
 from crm.extensions import db
-from tests.events.conftest import Clock, ics_attachment, make_contact, rsvp_links
+from tests.events.helpers import Clock, ics_attachment, make_contact, rsvp_links
 
 
 def _people() -> dict[str, str]:

@@ -21,7 +21,7 @@ from crm.mail.models import Delivery
 from crm.mail.plaintext import html_to_text
 from crm.mail.rendering import compose
 from crm.mail.throttle import Throttle
-from tests.campaigns.factories import subscriber
+from tests.factories import subscriber
 from tests.smtp_sink import SmtpSink
 
 

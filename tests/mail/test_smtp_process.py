@@ -7,7 +7,7 @@ import smtplib
 import pytest
 
 from crm.mail.smtp_process import Envelope, RelaySettings, SmtpProcess
-from tests.conftest import free_port
+from tests.fixtures import free_port
 from tests.smtp_sink import SmtpSink
 
 

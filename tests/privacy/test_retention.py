@@ -16,14 +16,12 @@ from crm.privacy import retention
 from crm.imports.jobs import purge_uploads
 from crm.privacy.jobs import retention as retention_job
 from crm.privacy.models import RetentionReview, ReviewStatus
+from tests import factories
 
 
 def _contact(email: str, years_ago: float, organisation=None) -> Contact:  # type: ignore[no-untyped-def]
-    contact = partners.save_contact(partners.ContactInput(email=email, first_name="Prospect", last_name=email[:5],
-                                                          organisation_id=organisation.id if organisation else None))
-    contact.created_at = utcnow() - timedelta(days=365 * years_ago)
-    db.session.flush()
-    return contact
+    return factories.contact(email, "Prospect", email[:5], organisation=organisation,
+                             created_at=utcnow() - timedelta(days=365 * years_ago))
 
 
 def test_stale_prospects_are_listed_then_purged_after_the_grace_period(app, tmp_path) -> None:

@@ -10,9 +10,9 @@ import pytest
 import scheduler
 from crm.auth.services import create_user
 from crm.extensions import db
-from tests.conftest import PASSWORD, LiveServer
+from tests.fixtures import PASSWORD, LiveServer
 from crm.signup.wording import CONSENT_VERSION
-from tests.signup.conftest import link_in
+from tests.signup.helpers import link_in
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ from crm.mail.pipeline import send_due
 from crm.partners.models import Contact, Organisation
 from crm.signup.models import Signup
 from crm.signup.wording import CONSENT_TEXT, CONSENT_VERSION
-from tests.signup.conftest import counts, form_data, link_in
+from tests.signup.helpers import counts, form_data, link_in
 
 VALID_SIRET = "73282932000074"  # Luhn-valid, fictional use
 

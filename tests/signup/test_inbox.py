@@ -14,7 +14,7 @@ from crm.partners.models import AmbassadorStatus, Contact, Note
 from crm.signup.models import SignupRequest
 from crm.security import make_token
 from crm.signup.wording import CONSENT_VERSION
-from tests.signup.conftest import form_data, link_in, path_of
+from tests.signup.helpers import form_data, link_in, path_of
 
 
 def _page(response) -> str:

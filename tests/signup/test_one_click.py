@@ -13,8 +13,8 @@ from crm.consent.services import is_suppressed
 from crm.extensions import db
 from crm.partners.models import Contact
 from crm.signup import links
-from tests.conftest import LiveServer
-from tests.signup.conftest import form_data
+from tests.fixtures import LiveServer
+from tests.signup.helpers import form_data
 
 
 @pytest.fixture

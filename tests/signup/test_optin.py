@@ -17,7 +17,7 @@ from crm.signup import links
 from crm.signup.models import Signup
 from crm.security import make_token
 from crm.signup.wording import CONSENT_VERSION
-from tests.signup.conftest import counts, form_data, link_in, path_of
+from tests.signup.helpers import counts, form_data, link_in, path_of
 
 
 def _page(response) -> str:

@@ -13,7 +13,7 @@ from crm.partners.models import Contact, Organisation
 from crm.partners.services import ContactInput, save_contact
 from crm.signup.jobs import purge_unconfirmed_signups
 from crm.signup.models import Signup
-from tests.signup.conftest import counts, form_data, link_in, path_of
+from tests.signup.helpers import counts, form_data, link_in, path_of
 
 
 def _age_signups(days: int) -> None:

@@ -1,4 +1,4 @@
-"""Fictional subscribers and campaigns for the campaign and pipeline tests."""
+"""Fictional people and letters for every test: one place that makes a contact."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from crm.campaigns import services as campaigns
 from crm.campaigns.models import Campaign
 from crm.consent.models import OptInStatus, Subscription, Topic, contact_topics
-from crm.consent.services import email_hash
+from crm.forms import email_hash
 from crm.db import utcnow
 from crm.extensions import db
 from crm.partners.models import Contact, Organisation
@@ -21,14 +21,22 @@ def topic_id(code: str = "lettre") -> int:
     return db.session.scalar(sa.select(Topic.id).where(Topic.code == code))
 
 
+def contact(email: str, first_name: str = "", last_name: str = "", *, organisation: Organisation | None = None,
+            **fields: Any) -> Contact:
+    """A contact as the team would enter it (no subscription, no consent). Flushes."""
+    person = Contact(email=email, first_name=first_name, last_name=last_name,
+                     first_name_key=search_key(first_name), last_name_key=search_key(last_name),
+                     organisation=organisation, **fields)
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
 def subscriber(email: str, first_name: str = "", last_name: str = "", *, status: str = "confirmed",
                topics: Iterable[str] = ("lettre",), organisation: Organisation | None = None,
                **fields: Any) -> Contact:
-    contact = Contact(email=email, first_name=first_name, last_name=last_name,
-                      first_name_key=search_key(first_name), last_name_key=search_key(last_name),
-                      organisation=organisation, **fields)
-    db.session.add(contact)
-    db.session.flush()
+    """A contact with a subscription in ``status`` and the ``topics`` chosen. Flushes."""
+    contact = globals()["contact"](email, first_name, last_name, organisation=organisation, **fields)
     db.session.add(Subscription(contact_id=contact.id, status=status))
     for code in topics:
         db.session.execute(sa.insert(contact_topics).values(contact_id=contact.id, topic_id=topic_id(code)))
