@@ -1,4 +1,4 @@
-"""`flask` command groups of the whole application: users, taxonomy, demo data, and the one-shot setup used by
+"""`flask` command groups of the whole application: taxonomy, demo data, and the one-shot setup used by
 `make run`. Each feature adds its own groups through its declaration (crm.extensions)."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 
 from crm.auth import services as user_services
-from crm.auth.cli import users_cli
 from crm.auth.models import Role
 from crm.consent.services import load_topics
 from crm.extensions import db
@@ -65,5 +64,5 @@ def setup_command(demo: bool) -> None:
 
 def init_app(app: Flask) -> None:
     """The commands of the whole application; each feature adds its own (``Feature.commands``)."""
-    for command in (users_cli, taxonomy_cli, demo_cli, setup_command):
+    for command in (taxonomy_cli, demo_cli, setup_command):
         app.cli.add_command(command)

@@ -7,9 +7,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from crm import create_app
 from crm.extensions import db
-from tests.test_migrations import SCHEMA, _empty_database_url
+from tests.test_migrations import empty_database
 
 BEFORE = "5a1c9e2f7b34"
 
@@ -19,35 +18,23 @@ def _users(connection: sa.Connection) -> list[tuple[str, str | None]]:
 
 
 def test_existing_accounts_get_each_their_own_session_token(database_url: str, tmp_path: Path) -> None:
-    url = _empty_database_url(database_url, tmp_path)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test"})
-    try:
-        with app.app_context():
-            try:
-                upgrade(revision=BEFORE)
-                with db.engine.begin() as connection:
-                    for email in ("a@example.org", "b@example.org"):
-                        connection.execute(sa.text(
-                            "INSERT INTO users (email, name, password_hash, role, active, created_at) "
-                            "VALUES (:email, '', 'x', 'viewer', true, CURRENT_TIMESTAMP)"), {"email": email})
-                upgrade()
-                with db.engine.connect() as connection:
-                    users = _users(connection)
-                tokens = [token for _, token in users]
-                assert [email for email, _ in users] == ["a@example.org", "b@example.org"]
-                assert all(token and len(token) >= 40 for token in tokens) and len(set(tokens)) == 2
-                unique = sa.inspect(db.engine).get_unique_constraints("users")
-                assert {"name": "uq_users_session_token", "column_names": ["session_token"]} in [
-                    {"name": u["name"], "column_names": u["column_names"]} for u in unique]
+    with empty_database(database_url, tmp_path):
+        upgrade(revision=BEFORE)
+        with db.engine.begin() as connection:
+            for email in ("a@example.org", "b@example.org"):
+                connection.execute(sa.text(
+                    "INSERT INTO users (email, name, password_hash, role, active, created_at) "
+                    "VALUES (:email, '', 'x', 'viewer', true, CURRENT_TIMESTAMP)"), {"email": email})
+        upgrade()
+        with db.engine.connect() as connection:
+            users = _users(connection)
+        tokens = [token for _, token in users]
+        assert [email for email, _ in users] == ["a@example.org", "b@example.org"]
+        assert all(token and len(token) >= 40 for token in tokens) and len(set(tokens)) == 2
+        unique = sa.inspect(db.engine).get_unique_constraints("users")
+        assert {"name": "uq_users_session_token", "column_names": ["session_token"]} in [
+            {"name": u["name"], "column_names": u["column_names"]} for u in unique]
 
-                downgrade(revision=BEFORE)
-                columns = {column["name"] for column in sa.inspect(db.engine).get_columns("users")}
-                assert "session_token" not in columns and "email" in columns
-            finally:
-                db.engine.dispose()
-    finally:
-        if database_url.startswith("postgresql"):
-            engine = sa.create_engine(database_url)
-            with engine.begin() as connection:
-                connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            engine.dispose()
+        downgrade(revision=BEFORE)
+        columns = {column["name"] for column in sa.inspect(db.engine).get_columns("users")}
+        assert "session_token" not in columns and "email" in columns

@@ -7,40 +7,26 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from crm import create_app
 from crm.extensions import db
-from tests.test_migrations import SCHEMA, _empty_database_url
+from tests.test_migrations import empty_database
 
 BEFORE, AFTER = "dacb1f1c0bfa", "5a1c9e2f7b34"
 
 
 def test_existing_contacts_get_each_their_own_link_secret(database_url: str, tmp_path: Path) -> None:
-    url = _empty_database_url(database_url, tmp_path)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test"})
-    try:
-        with app.app_context():
-            try:
-                upgrade(revision=BEFORE)
-                with db.engine.begin() as connection:
-                    for index in range(3):
-                        connection.execute(sa.text(
-                            "INSERT INTO contacts (civility, first_name, last_name, first_name_key, last_name_key, "
-                            "email, phone, job_title, ambassador_status, language, created_at, updated_at) VALUES "
-                            "('', 'P', :name, 'p', :key, :email, '', '', 'none', 'fr', CURRENT_TIMESTAMP, "
-                            "CURRENT_TIMESTAMP)"), {"name": f"N{index}", "key": f"n{index}",
-                                                    "email": f"p{index}@example.org"})
-                upgrade(revision=AFTER)
-                with db.engine.connect() as connection:
-                    secrets = list(connection.scalars(sa.text("SELECT link_secret FROM contacts ORDER BY id")))
-                assert len(secrets) == 3 and all(secret and len(secret) >= 16 for secret in secrets)
-                assert len(set(secrets)) == 3
-                nullable = {c["name"]: c["nullable"] for c in sa.inspect(db.engine).get_columns("contacts")}
-                assert nullable["link_secret"] is False
-            finally:
-                db.engine.dispose()
-    finally:
-        if database_url.startswith("postgresql"):
-            engine = sa.create_engine(database_url)
-            with engine.begin() as connection:
-                connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            engine.dispose()
+    with empty_database(database_url, tmp_path):
+        upgrade(revision=BEFORE)
+        with db.engine.begin() as connection:
+            for index in range(3):
+                connection.execute(sa.text(
+                    "INSERT INTO contacts (civility, first_name, last_name, first_name_key, last_name_key, email, "
+                    "phone, job_title, ambassador_status, language, created_at, updated_at) VALUES ('', 'P', :name, "
+                    "'p', :key, :email, '', '', 'none', 'fr', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
+                    {"name": f"N{index}", "key": f"n{index}", "email": f"p{index}@example.org"})
+        upgrade(revision=AFTER)
+        with db.engine.connect() as connection:
+            secrets = list(connection.scalars(sa.text("SELECT link_secret FROM contacts ORDER BY id")))
+        assert len(secrets) == 3 and all(secret and len(secret) >= 16 for secret in secrets)
+        assert len(set(secrets)) == 3
+        nullable = {c["name"]: c["nullable"] for c in sa.inspect(db.engine).get_columns("contacts")}
+        assert nullable["link_secret"] is False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -9,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from flask import Flask
 from flask_migrate import upgrade
 
 from crm import create_app
@@ -41,23 +44,31 @@ def _alembic_config() -> Config:
     return config
 
 
-def test_upgrade_from_empty_matches_the_models(database_url: str, tmp_path: Path) -> None:
-    url = _empty_database_url(database_url, tmp_path)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test"})
+@contextmanager
+def empty_database(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """An app on an empty database of the suite's backend (a schema of its own on PostgreSQL), in its app
+    context; dropped afterwards. For migrations run on an empty or a populated database."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _empty_database_url(database_url, tmp_path), "TESTING": True,
+                      "SECRET_KEY": "test"})
     try:
         with app.app_context():
             try:
-                upgrade()
-                with db.engine.connect() as connection:
-                    context = MigrationContext.configure(connection, opts={"compare_type": True,
-                                                                           "compare_server_default": False})
-                    diff = compare_metadata(context, db.metadata)
+                yield app
             finally:
                 db.engine.dispose()
-        assert diff == [], diff
     finally:
         if database_url.startswith("postgresql"):
             engine = sa.create_engine(database_url)
             with engine.begin() as connection:
                 connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
             engine.dispose()
+
+
+def test_upgrade_from_empty_matches_the_models(database_url: str, tmp_path: Path) -> None:
+    with empty_database(database_url, tmp_path):
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                                   "compare_server_default": False})
+            diff = compare_metadata(context, db.metadata)
+    assert diff == [], diff
