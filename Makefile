@@ -6,6 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 export FLASK_APP := crm
+# The web app and the scheduler both write links to where `make run` serves (crm.config: BASE_URL unset).
+export HOST PORT
 
 .PHONY: run test install setup translations clean
 

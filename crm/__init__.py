@@ -12,7 +12,7 @@ from flask import Flask, redirect, url_for
 
 from crm import extensions as ext
 from crm.config import check_production_config, complete_config, load_config
-from crm.db import tune_sqlite
+from crm.db import ids_never_reused, tune_sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,8 +46,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if config:
         app.config.from_mapping(config)
-    complete_config(app.config)
     check_production_config(app.config)
+    complete_config(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     ext.db.init_app(app)
@@ -68,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
 
     ext.install(app, [importlib.import_module(name).feature for name in FEATURES])
+    ids_never_reused(ext.db.metadata)
     mail_kinds.install(app)
     app.add_url_rule("/", "index", lambda: redirect(url_for("dashboard.index")))
 

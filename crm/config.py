@@ -25,7 +25,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", default_db),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Unset: derived from HOST and PORT (those of `make run`) in development, refused in production.
+        "BASE_URL": (env.get("BASE_URL") or "").rstrip("/"),
         "MAIL_SERVER": mail_server,
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
@@ -102,8 +103,23 @@ def load_config(instance_path: str) -> dict[str, Any]:
     }
 
 
+def _served_at() -> str:
+    """Where the development server listens (`make run HOST=… PORT=…` exports both to the web app and the
+    scheduler), as links in mail must point there."""
+    host = os.environ.get("HOST") or "127.0.0.1"
+    if host in {"0.0.0.0", "::", ""}:
+        host = "127.0.0.1"
+    return f"http://{host}:{os.environ.get('PORT') or '5000'}"
+
+
 def complete_config(config: Any) -> None:
     """Defaults that depend on other settings, once the caller's overrides are in."""
+    if not config.get("BASE_URL"):
+        if config["ENV_NAME"] == "production":
+            raise RuntimeError("BASE_URL must be set in production (the public address used in links inside "
+                               "mails, e.g. https://crm.example.org).")
+        config["BASE_URL"] = _served_at()
+    config["BASE_URL"] = config["BASE_URL"].rstrip("/")
     if config.get("MAIL_DELIVER_AFTER_COMMIT") is None:
         config["MAIL_DELIVER_AFTER_COMMIT"] = not config.get("MAIL_SERVER")
 

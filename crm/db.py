@@ -55,6 +55,15 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+def ids_never_reused(metadata: sa.MetaData) -> None:
+    """Every table with an integer ``id`` never gives a deleted row's id to a new one (AUTOINCREMENT on SQLite;
+    PostgreSQL sequences never go back): a link, a bounce or a log line naming an id names one record forever."""
+    for table in metadata.tables.values():
+        key = list(table.primary_key.columns)
+        if len(key) == 1 and key[0].name == "id" and isinstance(key[0].type, sa.Integer):
+            table.dialect_kwargs["sqlite_autoincrement"] = True
+
+
 def search_key_type(length: int) -> sa.types.TypeEngine[str]:
     """A string column compared byte-wise, so prefix ranges use a plain b-tree index."""
     return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")

@@ -56,3 +56,31 @@ def test_every_time_follows_the_timezone_setting(make_app) -> None:
             assert local_to_utc_or_error(date(2027, 6, 18), time(12, 0)) == moment.replace(hour=12 - offset)
             assert to_utc(datetime(2027, 6, 18, 12, 0)) == moment.replace(hour=12 - offset)
             assert ics.local_timezone()["tzid"] == zone
+
+
+def test_links_in_mail_follow_where_make_run_serves(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("CRM_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("BASE_URL", raising=False)
+    monkeypatch.setenv("HOST", "127.0.0.1")
+    monkeypatch.setenv("PORT", "8000")
+    app = create_app()
+    assert app.config["BASE_URL"] == "http://127.0.0.1:8000"
+    with app.app_context():
+        from crm.security import absolute_url
+
+        assert absolute_url("signup.signup") == "http://127.0.0.1:8000/inscription"
+    monkeypatch.delenv("PORT")
+    assert create_app().config["BASE_URL"] == "http://127.0.0.1:5000"
+    monkeypatch.setenv("BASE_URL", "https://crm.example.org/")
+    assert create_app().config["BASE_URL"] == "https://crm.example.org"
+
+
+def test_production_requires_base_url(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("CRM_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("CRM_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret")
+    monkeypatch.delenv("BASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="BASE_URL"):
+        create_app()
+    monkeypatch.setenv("BASE_URL", "https://crm.example.org")
+    assert create_app().config["BASE_URL"] == "https://crm.example.org"

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 import markdown
 import nh3
@@ -33,13 +33,22 @@ from crm.partners.models import CIVILITIES
 from crm.signup.links import list_unsubscribe_headers, preferences_url
 
 KIND = "campaign"
-FIELDS: dict[str, Callable[[Any], str]] = {
-    "prenom": lambda c: c.first_name or "",
-    "nom": lambda c: c.last_name or "",
-    "nom_complet": lambda c: f"{c.first_name} {c.last_name}".strip(),
-    "civilite": lambda c: CIVILITIES.get(c.civility or "", ""),
-    "structure": lambda c: c.organisation.name if c.organisation is not None else "",
+class Field(NamedTuple):
+    """A personal field: its value for a person, and its neutral form for the public archive ("Bonjour
+    {{prenom}}," reads "Bonjour,": an empty form takes the space before it away; None: none, the editor warns)."""
+
+    value: Callable[[Any], str]
+    neutral: str | None
+
+
+PERSONAL_FIELDS: dict[str, Field] = {
+    "prenom": Field(lambda c: c.first_name or "", ""),
+    "nom": Field(lambda c: c.last_name or "", ""),
+    "nom_complet": Field(lambda c: f"{c.first_name} {c.last_name}".strip(), ""),
+    "civilite": Field(lambda c: CIVILITIES.get(c.civility or "", ""), ""),
+    "structure": Field(lambda c: c.organisation.name if c.organisation is not None else "", "votre structure"),
 }
+FIELDS: dict[str, Callable[[Any], str]] = {name: field.value for name, field in PERSONAL_FIELDS.items()}
 LINKS = ("preferences_url", "unsubscribe_url")
 PLACEHOLDER = re.compile(r"\{\{\s*(" + "|".join(FIELDS) + r")\s*\}\}")
 # Markers survive Markdown, nh3, Jinja and CSS inlining untouched (letters, digits and percent signs only).
@@ -54,9 +63,17 @@ def _marked(text: str) -> str:
     return PLACEHOLDER.sub(lambda m: MARK.format(m.group(1)), text)
 
 
+# A personal field is text: put into an attribute (a link's address), a first name like "javascript:alert(1)//"
+# would become a link. nh3 writes every attribute value between double quotes.
+_ATTRIBUTE_VALUE = re.compile(r'="[^"]*"')
+_FIELD_MARKS = re.compile(r"%%crm(" + "|".join(FIELDS) + r")%%")
+
+
 def body_html(markdown_text: str) -> str:
+    """The letter's Markdown as sanitised HTML (nh3), where personal fields stand only in text."""
     rendered = markdown.markdown(markdown_text or "", extensions=["extra", "sane_lists"], output_format="html")
-    return nh3.clean(rendered, url_schemes=ALLOWED_URL_SCHEMES, link_rel="noopener noreferrer")
+    clean = nh3.clean(rendered, url_schemes=ALLOWED_URL_SCHEMES, link_rel="noopener noreferrer")
+    return _ATTRIBUTE_VALUE.sub(lambda value: _FIELD_MARKS.sub("", value.group(0)), clean)
 
 
 @dataclass(frozen=True)
@@ -156,18 +173,35 @@ def preview(campaign: Campaign) -> tuple[str, str]:
             personalise(prepared.text, SAMPLE_CONTACT, links, escape=False))
 
 
-NEUTRAL_CONTACT = SimpleNamespace(first_name="", last_name="", civility="", organisation=None)
+_MARK_AFTER_SPACE = re.compile(r"([ \t\xa0]*)%%crm(" + "|".join([*FIELDS, *LINKS]) + r")%%")
+
+
+def _neutral(template: str, *, escape: bool) -> str:
+    def value(match: re.Match[str]) -> str:
+        field = PERSONAL_FIELDS.get(match.group(2))
+        neutral = field.neutral if field is not None else ""
+        return match.group(1) + (html.escape(neutral) if escape else neutral) if neutral else ""
+
+    return _MARK_AFTER_SPACE.sub(value, template)
+
+
+def fields_without_neutral_form(*texts: str) -> list[str]:
+    """The personal fields used in these texts that the public archive could not show neutrally (the editor
+    warns about them)."""
+    used = {name for text in texts for name in PLACEHOLDER.findall(text or "")}
+    return sorted(name for name in used if PERSONAL_FIELDS[name].neutral is None)
 
 
 def public_text(text: str) -> str:
-    """A subject or preheader for the public archive: personal fields left empty."""
-    return re.sub(r"\s+([,.;:!?])", r"\1", personalise(_marked(text), NEUTRAL_CONTACT, {}, escape=False)).strip()
+    """A subject or preheader for the public archive: each personal field in its neutral form ("{{prenom}}, la
+    lettre de juin" reads "La lettre de juin")."""
+    neutral = _neutral(_marked(text), escape=False).strip().lstrip(",;: ").strip()
+    return neutral[:1].upper() + neutral[1:]
 
 
 def public_body(campaign: Campaign) -> tuple[str, str]:
     """Subject and body for the public archive: no person's values, no personal links."""
-    body = body_html(_marked(campaign.body_markdown))
-    return public_text(campaign.subject), personalise(body, NEUTRAL_CONTACT, {}, escape=True)
+    return public_text(campaign.subject), _neutral(body_html(_marked(campaign.body_markdown)), escape=True)
 
 
 def claimable() -> sa.ColumnElement[bool]:

@@ -15,7 +15,7 @@ from crm.campaigns.models import Campaign
 from crm.campaigns.services import CampaignError
 from crm.extensions import db
 from crm.forms import lazy_gettext as _l
-from crm.forms import show_errors
+from crm.forms import save_form, show_errors
 from crm.mail.views import MESSAGE_FRAME_POLICY
 from crm.security import protect_admin
 
@@ -39,17 +39,14 @@ def _edit(campaign: Campaign | None) -> Any:
     form = CampaignForm(obj=campaign)
     if request.method == "GET" and campaign is not None:
         form.topic.data, form.segment_id.data = campaign.topic.code, campaign.segment_id or 0
-    if form.validate_on_submit():
-        try:
-            saved = services.save_campaign(form.to_input(), campaign, author_id=current_user.id)
-        except CampaignError as exc:
-            show_errors(form, exc, summary=False)
-        else:
-            db.session.commit()
-            flash(_("Lettre enregistrée."), "success")
-            return redirect(url_for("campaigns.admin.show", campaign_id=saved.id))
+    if saved := save_form(form, lambda: services.save_campaign(form.to_input(), campaign, author_id=current_user.id),
+                          success=_("Lettre enregistrée.")):
+        letter = saved.value
+        for name in content.fields_without_neutral_form(letter.subject, letter.preheader, letter.body_markdown):
+            flash(_("Le champ {{%(field)s}} n'a pas de forme neutre : l'archive publique l'omettra.", field=name),
+                  "warning")
+        return redirect(url_for("campaigns.admin.show", campaign_id=letter.id))
     if request.method == "POST":
-        flash(_("Le formulaire contient des erreurs : rien n'a été enregistré."), "error")
         return render_template("campaigns/form.html", form=form, campaign=campaign), 400
     return render_template("campaigns/form.html", form=form, campaign=campaign)
 

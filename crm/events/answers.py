@@ -100,7 +100,7 @@ def promote_waitlisted(event: Event, *, now: datetime | None = None) -> int:
         invitation.status = InvitationStatus.ACCEPTED.value
         invitation.answer_count += 1
         db.session.flush()
-        mailing.queue_confirmation(invitation)
+        mailing.queue_confirmation(invitation, promoted=True)
         reminders.sync_invitation(invitation, now=now)
         promoted += 1
     return promoted

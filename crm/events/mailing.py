@@ -58,8 +58,15 @@ def queue_invitation(invitation: Invitation) -> bool:
     return queued
 
 
-def queue_confirmation(invitation: Invitation) -> bool:
-    return queue("rsvp_confirmation", invitation, f"rsvp:{invitation.answer_count}")
+PROMOTED = "promoted"
+
+
+def queue_confirmation(invitation: Invitation, *, promoted: bool = False) -> bool:
+    """The mail about one answer: a seat, a place on the waiting list, or a seat freed for someone waiting. The
+    key says which, so a mail queued for one state is never sent as another (a waiting-list mail rendered after
+    the promotion would read as a second confirmation)."""
+    state = PROMOTED if promoted else invitation.status
+    return queue("rsvp_confirmation", invitation, f"rsvp:{invitation.answer_count}:{state}")
 
 
 def queue_for_invitees(event: Event, kind: str, key: str, *, statuses: Iterable[InvitationStatus],
@@ -163,12 +170,15 @@ def render_confirmation(delivery: Delivery) -> Message | None:
     invitation = _invitation_of(delivery)
     if invitation is None or invitation.event.is_cancelled:
         return None
-    if invitation.status == InvitationStatus.ACCEPTED:
-        return _message(invitation, "confirmation", f"Inscription confirmée : {invitation.event.title}",
-                        attach_ics=True)
-    if invitation.status == InvitationStatus.WAITLISTED:
-        return _message(invitation, "waitlist", f"Liste d'attente : {invitation.event.title}", attach_ics=False)
-    return None
+    state = delivery.dedupe_key.rsplit(":", 1)[-1]
+    title = invitation.event.title
+    if invitation.status == InvitationStatus.ACCEPTED and state == PROMOTED:
+        return _message(invitation, "confirmation", f"Place confirmée : {title}", attach_ics=True, promoted=True)
+    if invitation.status == InvitationStatus.ACCEPTED and state == InvitationStatus.ACCEPTED.value:
+        return _message(invitation, "confirmation", f"Inscription confirmée : {title}", attach_ics=True)
+    if invitation.status == InvitationStatus.WAITLISTED and state == InvitationStatus.WAITLISTED.value:
+        return _message(invitation, "waitlist", f"Liste d'attente : {title}", attach_ics=False)
+    return None  # the answer changed since: its own mail tells the person
 
 
 MAIL_KINDS = (

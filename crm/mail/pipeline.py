@@ -16,7 +16,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import make_msgid, parseaddr
+from email.utils import make_msgid
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +32,7 @@ from crm.mail import claims
 from crm.mail.claims import queue_delivery, queue_from_select, take_back_stale_claims
 from crm.mail.mime import for_bulk
 from crm.mail.models import Delivery, DeliveryStatus
+from crm.mail.rendering import sender_domain
 from crm.mail.throttle import Throttle
 from crm.mail.transport import Wire, open_wire
 from crm.partners.models import Contact
@@ -80,11 +81,6 @@ def _envelope_from(delivery: Delivery) -> str | None:
         return None
     local, domain = bounce.rsplit("@", 1)
     return f"{local}+{delivery.id}@{domain}"
-
-
-def _message_domain() -> str:
-    address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
-    return address.rsplit("@", 1)[1] if "@" in address else "localhost"
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -158,7 +154,7 @@ class _Pass:
         self.in_flight: deque[tuple[_Batch, Delivery, Message]] = deque()
         self.unwritten: deque[_Batch] = deque()
         self.consecutive_deferrals = 0
-        self.domain = _message_domain()
+        self.domain = sender_domain()
         self.max_attempts = current_app.config["SEND_MAX_ATTEMPTS"]
 
     def send(self, batch: _Batch) -> None:

@@ -85,12 +85,21 @@ def compose(
     extra_headers: dict[str, str] | None = None,
     sender: str | None = None,
 ) -> Message:
-    """A message from bodies already rendered; every header value is stripped of CR and LF."""
-    return Message(
+    """A message from bodies already rendered; every header value is stripped of CR and LF. Its Message-ID is
+    in the sender's domain (receiving servers check it; the machine's host name means nothing to them)."""
+    sender = clean_header(sender or current_app.config["MAIL_DEFAULT_SENDER"])
+    message = Message(
         subject=clean_header(subject),
         recipients=[clean_header(to)],
         body=text,
         html=html,
-        sender=clean_header(sender or current_app.config["MAIL_DEFAULT_SENDER"]),
+        sender=sender,
         extra_headers=clean_headers(extra_headers),
     )
+    message.msgId = email.utils.make_msgid(domain=sender_domain(sender))
+    return message
+
+
+def sender_domain(sender: str | None = None) -> str:
+    address = email.utils.parseaddr(sender or current_app.config["MAIL_DEFAULT_SENDER"])[1]
+    return address.rsplit("@", 1)[1] if "@" in address else "localhost"

@@ -4,6 +4,7 @@ from crm.extensions import Feature, Figure, NavItem, PrivacyTable
 from crm.forms import lazy_gettext as _l
 from crm.partners import demo, figures, views
 from crm.partners.models import CIVILITIES
+from crm.partners.normalize import web_link
 from crm.partners.territory import department_label
 
 
@@ -35,6 +36,6 @@ feature = Feature(
         PrivacyTable("organisation_words", derived=True),
         PrivacyTable("contact_words", derived=True),
     ],
-    template_filters={"civility": _civility, "department": department_label},
+    template_filters={"civility": _civility, "department": department_label, "web_link": web_link},
     demo=demo.load_demo_data,
 )

@@ -11,7 +11,6 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
-    URLField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -52,7 +51,8 @@ class OrganisationForm(FlaskForm):
     address = StringField(_l("Adresse"), validators=[Optional(), Length(max=300)])
     postal_code = StringField(_l("Code postal"), validators=[Optional(), Length(max=10)])
     commune = StringField(_l("Commune"), validators=[Optional(), Length(max=120)])
-    website = URLField(_l("Site web"), validators=[Optional(), Length(max=300)])
+    website = StringField(_l("Site web"), validators=[Optional(), Length(max=300)],
+                          render_kw={"inputmode": "url", "placeholder": "https://www.exemple.fr"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 from crm.forms import InvalidEmail, normalize_email
 
-__all__ = ["InvalidEmail", "InvalidSiret", "normalize_email", "normalize_naf", "normalize_siret", "search_key"]
+__all__ = ["InvalidEmail", "InvalidSiret", "InvalidWebsite", "normalize_email", "normalize_naf", "normalize_siret",
+           "normalize_website", "search_key", "web_link"]
 
 
 class InvalidSiret(ValueError):
+    pass
+
+
+class InvalidWebsite(ValueError):
     pass
 
 
@@ -72,3 +78,30 @@ def normalize_naf(value: str | None) -> str | None:
     if "." not in code:
         code = f"{code[:2]}.{code[2:]}"
     return code
+
+
+_HOST = re.compile(r"^(localhost|([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}|xn--[a-z0-9-]+(\.[a-z0-9-]+)+)(:\d{1,5})?$",
+                   re.IGNORECASE)
+
+
+def normalize_website(value: str | None) -> str:
+    """A web address the team and subscribers can follow: ``www.example.fr`` becomes ``https://www.example.fr``;
+    anything but http(s) (``javascript:``, ``data:``, ``ftp:``) is refused."""
+    raw = (value or "").strip()
+    if not raw:
+        return ""
+    if "://" not in raw and not re.match(r"^[a-z][a-z0-9+.-]*:", raw, re.IGNORECASE):
+        raw = "https://" + raw.lstrip("/")
+    parts = urlsplit(raw)
+    if parts.scheme.lower() not in {"http", "https"} or not _HOST.match(parts.netloc.rsplit("@", 1)[-1]):
+        raise InvalidWebsite(f"L'adresse du site web « {value} » n'est pas valide : indiquez une adresse comme "
+                             "https://www.exemple.fr.")
+    return raw
+
+
+def web_link(value: str | None) -> str | None:
+    """A stored website as a link, or None when it could not be followed safely (an old value)."""
+    try:
+        return normalize_website(value) or None
+    except InvalidWebsite:
+        return None

@@ -27,9 +27,11 @@ from crm.partners.models import (
 from crm.partners.normalize import (
     InvalidEmail,
     InvalidSiret,
+    InvalidWebsite,
     normalize_email,
     normalize_naf,
     normalize_siret,
+    normalize_website,
     search_key,
 )
 from crm.partners.territory import InvalidPostalCode, locate
@@ -87,7 +89,7 @@ def find_contact_by_email(email: str) -> Contact | None:
 def _clean_organisation(data: OrganisationInput, current: Organisation | None) -> dict[str, Any]:
     errors: dict[str, str] = {}
     values: dict[str, Any] = {"name": data.name.strip(), "address": data.address.strip(),
-                              "commune": data.commune.strip(), "website": data.website.strip(),
+                              "commune": data.commune.strip(),
                               "headcount_band": data.headcount_band or None}
     if not values["name"]:
         errors["name"] = "Le nom de la structure est obligatoire."
@@ -99,6 +101,10 @@ def _clean_organisation(data: OrganisationInput, current: Organisation | None) -
         other = find_organisation_by_siret(values["siret"]) if values["siret"] else None
         if other is not None and other is not current:
             errors["siret"] = f"Ce SIRET est déjà celui de « {other.name} »."
+    try:
+        values["website"] = normalize_website(data.website)
+    except InvalidWebsite as exc:
+        errors["website"] = str(exc)
     try:
         values["naf_code"] = normalize_naf(data.naf_code)
     except ValueError as exc:
