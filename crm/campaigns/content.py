@@ -212,7 +212,8 @@ def claimable() -> sa.ColumnElement[bool]:
 
 def _letter_topic() -> sa.ColumnElement[int]:
     """The topic of the letter a delivery belongs to: a subscriber who left it gets no more of that letter."""
-    return sa.select(Campaign.topic_id).where(Campaign.id == Delivery.campaign_id).scalar_subquery()
+    # Correlated to the delivery of the enclosing query, however deep the rule nests it.
+    return sa.select(Campaign.topic_id).where(Campaign.id == Delivery.campaign_id).correlate(Delivery).scalar_subquery()
 
 
 MAIL_KIND = MailKind(KIND, _l("La lettre d'information"), Category.NEWSLETTER, render_delivery, topic="lettre",

@@ -120,3 +120,23 @@ def test_an_address_unsubscribed_before_stays_so_when_the_team_adds_it_again(app
     suppress(readded.email, SuppressionReason.UNSUBSCRIBE)
     db.session.commit()
     assert {code for code in KINDS if may_receive(readded, code)} == set(KINDS) - REFUSABLE
+
+
+def test_each_letter_is_checked_against_its_own_topic_at_send_time(app) -> None:
+    """A letter goes to the subscribers of its topic: two letters on two topics in one batch, one reader of each."""
+    club_reader = subscriber("club@example.org", topics=("club",))
+    letter_reader = subscriber("lettre@example.org", topics=("lettre",))
+    letters = {}
+    for topic in ("lettre", "club"):
+        letters[topic] = campaign(subject=f"Lettre {topic}", topic=topic, schedule=False)
+        letters[topic].status = "sending"
+    db.session.commit()
+    for topic, letter in letters.items():
+        for reader in (club_reader, letter_reader):
+            claims.queue_delivery("campaign", f"c:{topic}:{reader.id}", contact_id=reader.id, campaign_id=letter.id)
+    db.session.commit()
+    pipeline.send_due()
+    status = {key: _status_and_error(key)[0] for key in (f"c:{t}:{r.id}" for t in letters
+                                                        for r in (club_reader, letter_reader))}
+    assert status == {f"c:lettre:{club_reader.id}": "skipped", f"c:lettre:{letter_reader.id}": "sent",
+                      f"c:club:{club_reader.id}": "sent", f"c:club:{letter_reader.id}": "skipped"}
