@@ -110,9 +110,10 @@ def duplicate(event_id: int) -> WerkzeugResponse:
 
 def _report_invites(result: services.InviteResult, unknown: list[str] | None = None) -> None:
     flash(_("%(count)s invité(s) ajouté(s).", count=len(result.added))
-          + (" " + _("%(count)s déjà invité(s).", count=result.already) if result.already else "")
-          + (" " + _("%(count)s sans adresse joignable (effacée, rejetée ou bloquée).", count=result.unreachable)
-             if result.unreachable else ""), "success")
+          + (" " + _("%(count)s déjà invité(s).", count=result.already) if result.already else ""), "success")
+    if result.left_out:  # who the rule leaves out, and why (crm.consent.mail_kinds)
+        flash(_("Non invités :") + " " + " ; ".join(f"{number} {reason}" for reason, number in result.left_out.items())
+              + ".", "warning")
     if unknown:
         flash(_("Adresses sans contact (créez d'abord le contact) :") + " " + ", ".join(unknown[:20])
               + (" …" if len(unknown) > 20 else ""), "error")

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from crm.consent.mail_kinds import Category, first_of, reach
 from crm.consent.models import OptInStatus, Subscription, Topic, contact_topics
 from crm.extensions import db
 from crm.extensions import hooks
@@ -110,6 +111,14 @@ def contact_ids(segment: Segment | SegmentCriteria) -> sa.Select[Any]:
 def count(criteria: SegmentCriteria) -> int:
     stmt = sa.select(sa.func.count()).select_from(Contact).where(*conditions(criteria))
     return db.session.scalar(stmt) or 0
+
+
+def newsletter_reach(criteria: SegmentCriteria) -> tuple[int, dict[str, int]]:
+    """How many of the segment the newsletter would reach now, and who it leaves out and why."""
+    kind = first_of(Category.NEWSLETTER)
+    if kind is None:
+        return 0, {}
+    return reach(kind, conditions(criteria))
 
 
 def count_confirmed(criteria: SegmentCriteria) -> int:

@@ -44,7 +44,9 @@ def live_count() -> Response:
         services.validate(criteria)
     except ValidationError as exc:
         return jsonify(error=" ".join(exc.errors.values())), 400
-    return jsonify(count=services.count(criteria), confirmed=services.count_confirmed(criteria))
+    reached, left_out = services.newsletter_reach(criteria)
+    return jsonify(count=services.count(criteria), confirmed=services.count_confirmed(criteria), reached=reached,
+                   left_out=left_out)
 
 
 def _edit(segment: Segment | None) -> Any:
@@ -56,13 +58,16 @@ def _edit(segment: Segment | None) -> Any:
         return redirect(url_for("segments.index"))
     criteria = form.criteria() if request.method == "POST" else (
         services.criteria_of(segment) if segment else SegmentCriteria())
+    reached, left_out = None, {}
     try:
         services.validate(criteria)
         current = services.count(criteria)
+        reached, left_out = services.newsletter_reach(criteria)
     except ValidationError:
         current = None
     status = 400 if request.method == "POST" else 200
-    return render_template("segments/form.html", form=form, segment=segment, count=current), status
+    return render_template("segments/form.html", form=form, segment=segment, count=current, reached=reached,
+                           left_out=left_out), status
 
 
 @bp.route("/nouveau", methods=["GET", "POST"])

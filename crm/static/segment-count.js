@@ -15,7 +15,8 @@
       const data = await response.json();
       if (response.ok) {
         output.textContent = data.count;
-        detail.textContent = `dont ${data.confirmed} abonné(s) confirmé(s) à la lettre`;
+        const left = Object.entries(data.left_out || {}).map(([reason, count]) => ` ; ${count} ${reason}`).join("");
+        detail.textContent = `dont ${data.reached} joignable(s) par la lettre${left}`;
       } else {
         output.textContent = "—";
         detail.textContent = data.error || "";

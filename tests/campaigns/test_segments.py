@@ -70,7 +70,7 @@ def test_segment_pages_create_count_and_refuse_bad_input(client: FlaskClient, lo
     subscriber("a@example.org", "Anne", "A", organisation=_org("Plasti", "61", "Normandie"))
     assert client.get("/admin/segments/nouveau").status_code == 200
     response = client.get("/admin/segments/compte?department=61")
-    assert response.get_json() == {"count": 1, "confirmed": 1}
+    assert response.get_json() == {"count": 1, "confirmed": 1, "reached": 1, "left_out": {}}
     bad = client.get("/admin/segments/compte?department=999")
     assert bad.status_code == 400 and "Département inconnu" in bad.get_json()["error"]
 
@@ -104,3 +104,19 @@ def test_segment_used_by_a_pending_campaign_cannot_be_deleted(client: FlaskClien
     response = client.post(f"/admin/segments/{segment.id}/supprimer", follow_redirects=True)
     assert "utilisé par la lettre" in response.get_data(as_text=True)
     assert db.session.get(Segment, segment.id) is not None
+
+
+def test_the_segment_screen_says_how_many_the_letter_leaves_out_and_why(client, login) -> None:
+    from crm.consent.models import SuppressionReason
+    from crm.consent.services import suppress
+
+    subscriber("lit@example.org", "Lit", "Lettre")
+    subscriber("attend@example.org", "Attend", "Confirmation", status="pending")
+    suppress(subscriber("parti@example.org", "Parti", "Désinscrit").email, SuppressionReason.UNSUBSCRIBE)
+    db.session.commit()
+    assert services.newsletter_reach(SegmentCriteria()) == (1, {
+        "sans abonnement confirmé à la lettre": 1,
+        "sur la liste d'opposition (désinscription, rejet, signalement ou effacement)": 1})
+    login("viewer")
+    data = client.get("/admin/segments/compte").get_json()
+    assert data["count"] == 3 and data["reached"] == 1 and sum(data["left_out"].values()) == 2
