@@ -59,9 +59,17 @@ class Stale:
     last_initiative_at: datetime
 
 
+def years_before(moment: datetime, years: int) -> datetime:
+    """The same day and time ``years`` calendar years earlier (29 February becomes the 28th)."""
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:
+        return moment.replace(year=moment.year - years, day=28)
+
+
 def stale_prospects(now: datetime | None = None) -> list[Stale]:
     now = now or utcnow()
-    cutoff = now - timedelta(days=365 * retention_years())
+    cutoff = years_before(now, retention_years())
     today = now.date()
     last = _initiatives()
     club = (sa.select(ClubMembership.organisation_id).where(
