@@ -10,8 +10,9 @@ to a per-person secret, so that a link cannot act on anyone else.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, request
@@ -51,6 +52,23 @@ def protect_admin(bp: Blueprint, write_role: str = "editor", read_role: str = "v
         if not current_user.has_role(needed):
             abort(403)
         return None
+
+
+def require_admin() -> None:
+    """403 unless the user is an admin (the blueprint's guard has already asked for a login)."""
+    if not (current_user.is_authenticated and current_user.has_role("admin")):
+        abort(403)
+
+
+def admin_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A back-office route only an admin may use (an erasure): 403 for the others."""
+
+    @wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        require_admin()
+        return view(*args, **kwargs)
+
+    return guarded
 
 
 def init_app(app: Flask) -> None:

@@ -9,6 +9,7 @@ Environment:
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import os
 import shutil
 import smtplib
@@ -22,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
 
 from crm import create_app
 from crm.consent.services import load_topics
@@ -54,7 +56,7 @@ def base_config(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False,
+        "WTF_CSRF_ENABLED": True,  # as in production: the client below posts a valid token, like a browser
         "MAIL_SERVER": None,
         "MAILDIR_PATH": str(tmp_path_factory.mktemp("outbox")),
         "BASE_URL": "http://localhost",
@@ -87,15 +89,37 @@ def _empty_tables() -> None:
                 connection.execute(table.delete())
 
 
+CSRF_FIELD = "csrf_token"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
 class RequestIsolatingClient(FlaskClient):
     """Each request runs in its own app context, as in production: nothing cached on ``g`` (the logged-in
     user, the locale, rate-limit state) leaks from the test or from one request to the next.
 
     The test's own session is committed before the request (so the data a test set up is visible to it) and
     expired after (so the test reads what the request wrote).
+
+    CSRF protection is on in tests as in production: a form posted with a dict of fields carries a valid token,
+    as a browser's would, unless the test says ``csrf=False`` (to show a post without one is refused).
     """
 
+    def _csrf_token(self) -> str:
+        """A token for this client's session, signed as Flask-WTF signs them."""
+        app = self.application
+        with self.session_transaction() as session:
+            raw = session.setdefault(CSRF_FIELD, hashlib.sha1(os.urandom(64)).hexdigest())
+        secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+        return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        with_token = kwargs.pop("csrf", True)
+        method = str(kwargs.get("method", "GET")).upper()
+        data = kwargs.get("data")
+        if (with_token and method in UNSAFE_METHODS and self.application.config.get("WTF_CSRF_ENABLED")
+                and (data is None or isinstance(data, dict)) and not (data or {}).get(CSRF_FIELD)
+                and "json" not in kwargs):
+            kwargs["data"] = {**(data or {}), CSRF_FIELD: self._csrf_token()}
         if has_app_context():
             _db.session.commit()
         kwargs.setdefault("buffered", True)  # a streamed body is read inside the request's own context

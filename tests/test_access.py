@@ -63,3 +63,73 @@ def test_security_headers(client, login, path: str) -> None:
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def _rules(app: Flask, method: str) -> list[tuple[str, str]]:
+    """(endpoint, url) for every back-office route answering ``method``, sample values in its path."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if method not in (rule.methods or set()) or not rule.rule.startswith(("/admin", "/mon-compte")):
+            continue
+        url = re.sub(r"<(?:int:)?[a-z_]+>", "1", rule.rule)
+        url = re.sub(r"<any\(([a-z]+),([a-z]+)\):[a-z_]+>", r"\2", url)  # the second choice ("effacer")
+        found.append((rule.endpoint, re.sub(r"<[^>]+>", "x", url)))
+    return sorted(set(found))
+
+
+def _route_map() -> Flask:
+    from crm import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
+
+
+# What only an admin may do: accounts, erasing a person (by hand or after the retention review).
+ADMIN_ONLY = {"auth.users.list_users", "auth.users.create_user", "auth.users.edit_user", "privacy.erase",
+              "privacy.decide"}
+ROUTES = [(method, endpoint, url) for method in ("GET", "POST") for endpoint, url in _rules(_route_map(), method)]
+
+
+@pytest.mark.parametrize(("method", "endpoint", "url"), ROUTES, ids=[f"{m} {e}" for m, e, _ in ROUTES])
+def test_the_editor_admin_split_on_every_back_office_route(client, make_user, method: str, endpoint: str,
+                                                           url: str) -> None:
+    from tests.fixtures import PASSWORD
+
+    if endpoint == "privacy.decide":  # the decision is checked on a real review: erasing is an admin's
+        from crm.extensions import db
+        from crm.privacy.models import RetentionReview
+        from tests import factories
+
+        person = factories.contact("prospect.revu@example.org", "Pro", "Spect")
+        review = RetentionReview(contact_id=person.id, status="pending", last_initiative_at=person.created_at,
+                                 purge_after=person.created_at)
+        db.session.add(review)
+        db.session.commit()
+        url = url.replace("/1/", f"/{review.id}/")
+    for role in ("editor", "admin"):
+        user = make_user(role, email=f"{role}.split@example.org")
+        client.post("/connexion", data={"email": user.email, "password": PASSWORD})
+        answer = client.open(url, method=method, data={} if method == "POST" else None).status_code
+        if role == "editor":
+            assert (answer == 403) is (endpoint in ADMIN_ONLY), (role, answer)
+        else:
+            assert answer != 403, (role, answer)
+        client.post("/deconnexion")
+
+
+def test_every_form_post_needs_a_csrf_token(client, login) -> None:
+    """CSRF is on for every POST of the application (tests included): a blueprint exempted by mistake fails this.
+    Only the RFC 8058 one-click unsubscribe takes a bare POST, by design."""
+    from crm import create_app
+
+    login("admin")
+    exempt = {"signup.unsubscribe"}
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "POST" not in (rule.methods or set()) or rule.endpoint in exempt:
+            continue
+        url = re.sub(r"<[^>]+>", "1", rule.rule)
+        response = client.post(url, data={"x": "1"}, csrf=False)
+        assert response.status_code in (400, 404), (rule.endpoint, response.status_code)
+        checked += 1
+    assert checked > 40

@@ -57,7 +57,7 @@ def test_csrf_is_enforced_on_forms(make_app, db) -> None:
         from crm.auth.services import create_user
         create_user("a@example.org", PASSWORD, "admin")
         db.session.commit()
-    response = client.post("/connexion", data={"email": "a@example.org", "password": PASSWORD})
+    response = client.post("/connexion", data={"email": "a@example.org", "password": PASSWORD}, csrf=False)
     assert response.status_code == 400
     with app.app_context():
         count = db.session.scalar(sa.select(sa.func.count()).select_from(User))

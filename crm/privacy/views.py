@@ -14,15 +14,10 @@ from crm.partners.models import Contact
 from crm.privacy import erasure, export, register, retention
 from crm.privacy.forms import ActionForm, EraseForm
 from crm.privacy.models import RetentionReview, ReviewStatus
-from crm.security import protect_admin
+from crm.security import admin_only, protect_admin, require_admin
 
 bp = Blueprint("privacy", __name__, url_prefix="/admin/rgpd")
 protect_admin(bp)
-
-
-def _admin_only() -> None:
-    if not current_user.has_role("admin"):
-        abort(403)
 
 
 @bp.route("/")
@@ -56,8 +51,8 @@ def contact_html(contact_id: int) -> str:
 
 
 @bp.route("/contacts/<int:contact_id>/effacer", methods=["POST"])
+@admin_only
 def erase(contact_id: int) -> WerkzeugResponse | str:
-    _admin_only()
     contact = db.get_or_404(Contact, contact_id)
     form = EraseForm()
     if not form.validate_on_submit() or (form.confirm.data or "").strip().upper() != "EFFACER":
@@ -102,7 +97,7 @@ def decide(review_id: int, decision: str) -> WerkzeugResponse:
         retention.keep(review, current_user.id)
         message = _("Fiche conservée : elle ne sera pas proposée avant la prochaine échéance.")
     else:
-        _admin_only()
+        require_admin()  # keeping is the team's call; erasing is an admin's
         retention.purge(review, current_user.id)
         message = _("Fiche effacée.")
     db.session.commit()
