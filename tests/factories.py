@@ -70,3 +70,11 @@ def campaign(subject: str = "Lettre n°1", body: str = "Bonjour {{prenom}},\n\nD
         campaigns.schedule(item)
     db.session.commit()
     return item
+
+
+def sending_letter(**fields: Any) -> Campaign:
+    """A letter already being sent (its deliveries are claimable), for tests that queue them by hand."""
+    item = campaign(schedule=False, **fields)
+    item.status = "sending"
+    db.session.commit()
+    return item

@@ -33,9 +33,7 @@ def test_a_bounce_a_complaint_or_a_manual_block_stops_every_kind_at_send_time(ap
                                                                              reason: SuppressionReason) -> None:
     blocked = factories.subscriber("bloque@example.org", topics=("lettre", "evenements"))
     consent.suppress(blocked.email, reason)
-    letter = factories.campaign(schedule=False)
-    letter.status = "sending"
-    db.session.commit()
+    letter = factories.sending_letter()
     for code in all_kinds():
         claims.queue_delivery(code, f"b:{code}", contact_id=blocked.id,
                               campaign_id=letter.id if code == "campaign" else None)
@@ -67,9 +65,7 @@ def test_a_fresh_opt_in_lifts_an_unsubscribe_and_nothing_else(app: Flask, client
 
 def _sending_to(smtp_app: Flask, smtp_sink: SmtpSink, reply: str) -> tuple[str, bool]:
     person = factories.subscriber("destinataire@example.org")
-    letter = factories.campaign(schedule=False)
-    letter.status = "sending"
-    db.session.commit()
+    letter = factories.sending_letter()
     claims.queue_delivery("campaign", "c:1", contact_id=person.id, campaign_id=letter.id)
     db.session.commit()
     smtp_sink.data_reply = reply
@@ -91,9 +87,7 @@ def test_the_per_second_throttle_holds_end_to_end(make_app: Any) -> None:
     app = make_app(SEND_RATE_PER_SECOND=10)
     with app.app_context():
         person = factories.subscriber("lent@example.org")
-        letter = factories.campaign(schedule=False)
-        letter.status = "sending"
-        db.session.commit()
+        letter = factories.sending_letter()
         for n in range(11):
             claims.queue_delivery("campaign", f"t:{n}", contact_id=person.id, campaign_id=letter.id)
         db.session.commit()
@@ -106,9 +100,7 @@ def test_a_claim_takes_only_rows_still_queued(app: Flask, monkeypatch: pytest.Mo
     """Two senders select the same due rows (SQLite lets both read); the second one's update must find them
     taken and claim nothing of them."""
     person = factories.subscriber("course@example.org")
-    letter = factories.campaign(schedule=False)
-    letter.status = "sending"
-    db.session.commit()
+    letter = factories.sending_letter()
     for n in range(3):
         claims.queue_delivery("campaign", f"r:{n}", contact_id=person.id, campaign_id=letter.id)
     db.session.commit()

@@ -13,6 +13,7 @@ from crm.auth import services, tokens
 from crm.auth.forms import ForgotPasswordForm, ResetPasswordForm
 from crm.auth.views import email_key, too_many
 from crm.extensions import db, limiter
+from crm.forms import save_form
 
 bp = Blueprint("account", __name__)
 
@@ -47,18 +48,11 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
     except tokens.ResetLinkError as exc:
         return render_template("account/reset_link_problem.html", problem=exc.problem), 400
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.set_password(user, form.password.data or "")
-        except services.UserError as exc:
-            db.session.rollback()
-            form.password.errors = [*form.password.errors, str(exc)]
-        else:
-            db.session.commit()
-            logout_user()
-            flash(_("Votre mot de passe a été changé et toutes vos sessions ont été fermées. Connectez-vous avec "
-                    "le nouveau."), "success")
-            return redirect(url_for("auth.login"), code=303)
+    if save_form(form, lambda: services.set_password(user, form.password.data or ""), summary=False,
+                 success=_("Votre mot de passe a été changé et toutes vos sessions ont été fermées. Connectez-vous "
+                           "avec le nouveau.")):
+        logout_user()
+        return redirect(url_for("auth.login"), code=303)
     return (render_template("account/reset_password.html", form=form, min_length=services.MIN_PASSWORD_LENGTH),
             (400 if request.method == "POST" else 200))
 

@@ -45,19 +45,19 @@ def get_user_by_session_token(session_token: str) -> User | None:
 
 def _check_password_length(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.")
+        raise UserError({"password": f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères."})
 
 
 def create_user(email: str, password: str, role: str = Role.VIEWER, name: str = "") -> User:
     try:
         email = normalize_email(email)
     except InvalidEmail as exc:
-        raise UserError(str(exc)) from exc
+        raise UserError({"email": str(exc)}) from exc
     if role not in {r.value for r in Role}:
-        raise UserError(f"Rôle inconnu : {role}.")
+        raise UserError({"role": f"Rôle inconnu : {role}."})
     _check_password_length(password)
     if get_user_by_email(email) is not None:
-        raise UserError("Un utilisateur existe déjà avec cette adresse.")
+        raise UserError({"email": "Un utilisateur existe déjà avec cette adresse."})
     user = User(email=email, role=Role(role).value, name=name)
     user.set_password(password)
     db.session.add(user)
@@ -83,7 +83,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 def update_user(user: User, *, role: str, active: bool, name: str, password: str | None = None) -> User:
     if role not in {r.value for r in Role}:
-        raise UserError(f"Rôle inconnu : {role}.")
+        raise UserError({"role": f"Rôle inconnu : {role}."})
     if password:
         set_password(user, password)
     user.role, user.active, user.name = role, active, name

@@ -13,6 +13,7 @@ from crm.auth.models import User
 from crm.auth.redirects import safe_next
 from crm.extensions import db, limiter, login_manager
 from crm.forms import lazy_gettext as _l
+from crm.forms import save_form
 from crm.security import protect_admin
 
 bp = Blueprint("auth", __name__)
@@ -93,16 +94,9 @@ def list_users() -> str:
 @users_bp.route("/nouveau", methods=["GET", "POST"])
 def create_user() -> str | Response:
     form = UserCreateForm()
-    if form.validate_on_submit():
-        try:
-            services.create_user(form.email.data or "", form.password.data or "", form.role.data, form.name.data or "")
-        except services.UserError as exc:
-            db.session.rollback()
-            form.email.errors = [*form.email.errors, str(exc)]
-        else:
-            db.session.commit()
-            flash(_("Utilisateur créé."), "success")
-            return redirect(url_for("auth.users.list_users"))
+    if save_form(form, lambda: services.create_user(form.email.data or "", form.password.data or "", form.role.data,
+                                                    form.name.data or ""), success=_("Utilisateur créé.")):
+        return redirect(url_for("auth.users.list_users"))
     return render_template("auth/user_form.html", form=form, user=None)
 
 
@@ -110,17 +104,8 @@ def create_user() -> str | Response:
 def edit_user(user_id: int) -> str | Response:
     user = db.get_or_404(User, user_id)
     form = UserEditForm(obj=user)
-    if form.validate_on_submit():
-        try:
-            services.update_user(
-                user, role=form.role.data, active=form.active.data, name=form.name.data or "",
-                password=form.password.data or None,
-            )
-        except services.UserError as exc:
-            db.session.rollback()
-            form.password.errors = [*form.password.errors, str(exc)]
-        else:
-            db.session.commit()
-            flash(_("Utilisateur enregistré."), "success")
-            return redirect(url_for("auth.users.list_users"))
+    if save_form(form, lambda: services.update_user(user, role=form.role.data, active=form.active.data,
+                                                    name=form.name.data or "", password=form.password.data or None),
+                 success=_("Utilisateur enregistré.")):
+        return redirect(url_for("auth.users.list_users"))
     return render_template("auth/user_form.html", form=form, user=user)

@@ -23,13 +23,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin/lettres")
 protect_admin(bp)
 
 
-def _get(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
-
-
 @bp.route("/")
 def index() -> str:
     return render_template("campaigns/index.html", campaigns=services.list_campaigns())
@@ -58,7 +51,7 @@ def create() -> Any:
 
 @bp.route("/<int:campaign_id>/modifier", methods=["GET", "POST"])
 def edit(campaign_id: int) -> Any:
-    campaign = _get(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     if not campaign.is_editable:
         flash(_("Une lettre en cours d'envoi ou envoyée ne se modifie plus."), "error")
         return redirect(url_for("campaigns.admin.show", campaign_id=campaign.id))
@@ -79,12 +72,12 @@ def _show(campaign: Campaign, schedule_form: ScheduleForm | None = None, test_fo
 
 @bp.route("/<int:campaign_id>")
 def show(campaign_id: int) -> Any:
-    return _show(_get(campaign_id))
+    return _show(db.get_or_404(Campaign, campaign_id))
 
 
 @bp.route("/<int:campaign_id>/apercu.html")
 def preview_html(campaign_id: int) -> Response:
-    html, _text = content.preview(_get(campaign_id))
+    html, _text = content.preview(db.get_or_404(Campaign, campaign_id))
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = MESSAGE_FRAME_POLICY
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
@@ -93,12 +86,12 @@ def preview_html(campaign_id: int) -> Response:
 
 @bp.route("/<int:campaign_id>/progression.json")
 def progress(campaign_id: int) -> Response:
-    return jsonify(services.progress(_get(campaign_id)).as_json())
+    return jsonify(services.progress(db.get_or_404(Campaign, campaign_id)).as_json())
 
 
 @bp.route("/<int:campaign_id>/test", methods=["POST"])
 def test_send(campaign_id: int) -> Any:
-    campaign = _get(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     form = TestSendForm()
     if not form.validate_on_submit():
         flash(_("Adresse de test invalide : aucun message envoyé."), "error")
@@ -115,7 +108,7 @@ def test_send(campaign_id: int) -> Any:
 
 @bp.route("/<int:campaign_id>/programmer", methods=["POST"])
 def schedule(campaign_id: int) -> Any:
-    campaign = _get(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     form = ScheduleForm()
     if form.validate_on_submit():
         try:
@@ -141,7 +134,7 @@ ACTIONS = {
 
 @bp.route("/<int:campaign_id>/<action>", methods=["POST"])
 def change_state(campaign_id: int, action: str) -> Any:
-    campaign = _get(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     if action not in ACTIONS:
         abort(404)
     if not ActionForm().validate_on_submit():

@@ -22,13 +22,6 @@ bp = Blueprint("segments", __name__, url_prefix="/admin/segments")
 protect_admin(bp)
 
 
-def _get(segment_id: int) -> Segment:
-    segment = db.session.get(Segment, segment_id)
-    if segment is None:
-        abort(404)
-    return segment
-
-
 @bp.route("/")
 def index() -> str:
     rows = [(segment, services.describe(services.criteria_of(segment)), services.count(services.criteria_of(segment)))
@@ -77,12 +70,12 @@ def create() -> Any:
 
 @bp.route("/<int:segment_id>", methods=["GET", "POST"])
 def edit(segment_id: int) -> Any:
-    return _edit(_get(segment_id))
+    return _edit(db.get_or_404(Segment, segment_id))
 
 
 @bp.route("/<int:segment_id>/supprimer", methods=["POST"])
 def delete(segment_id: int) -> Response:
-    segment = _get(segment_id)
+    segment = db.get_or_404(Segment, segment_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:

@@ -15,7 +15,7 @@ from crm.extensions import db
 from crm.mail import claims, pipeline
 from crm.mail.models import Delivery
 from crm.signup import preferences
-from tests.factories import campaign, subscriber
+from tests.factories import sending_letter, subscriber
 
 EXCLUDED = "destinataire exclu"
 
@@ -53,8 +53,7 @@ def test_an_unsubscribed_person_gets_no_refusable_mail_of_any_kind(app, outbox, 
     # At send time too, whatever queued the mail: the pipeline itself applies the rule.
     letter = None
     if code == "campaign":  # a letter's mail belongs to a letter being sent
-        letter = campaign(schedule=False)
-        letter.status = "sending"
+        letter = sending_letter()
     for contact in (staying, leaving):
         claims.queue_delivery(code, f"t:{code}:{contact.id}", contact_id=contact.id,
                               campaign_id=letter.id if letter else None)
@@ -128,8 +127,7 @@ def test_each_letter_is_checked_against_its_own_topic_at_send_time(app) -> None:
     letter_reader = subscriber("lettre@example.org", topics=("lettre",))
     letters = {}
     for topic in ("lettre", "club"):
-        letters[topic] = campaign(subject=f"Lettre {topic}", topic=topic, schedule=False)
-        letters[topic].status = "sending"
+        letters[topic] = sending_letter(subject=f"Lettre {topic}", topic=topic)
     db.session.commit()
     for topic, letter in letters.items():
         for reader in (club_reader, letter_reader):
