@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--once", action="store_true", help="exécuter chaque tâche une fois puis quitter")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(levelname)s %(message)s")
+    # The dispatch job runs every few seconds: APScheduler's line per run would drown what matters.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app = create_app()
     stopping = stop_on_signals()
     if args.once:
