@@ -47,7 +47,7 @@ def columns(token: str) -> str | Response:
     upload = _load(token)
     if isinstance(upload, Response):
         return upload
-    form = mapping_form(upload.sheet.header, upload.mapping, upload.mode, upload.strict,
+    form = mapping_form(upload.header, upload.mapping, upload.mode, upload.strict,
                         formdata=request.form if request.method == "POST" else None)
     if form.validate_on_submit():
         mapping = [getattr(form, name).data or "" for name in form.column_names]
@@ -57,8 +57,7 @@ def columns(token: str) -> str | Response:
             return redirect(url_for("imports.simulation", token=token))
         for message in errors:
             flash(message, "error")
-    samples = upload.sheet.rows[:3]
-    return render_template("imports/columns.html", form=form, upload=upload, samples=samples)
+    return render_template("imports/columns.html", form=form, upload=upload, samples=upload.samples)
 
 
 @bp.route("/import/<token>/simulation")
