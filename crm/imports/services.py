@@ -18,6 +18,7 @@ from crm.imports.reading import ImportFileError, Sheet, read_file
 UPLOAD_MAX_AGE_SECONDS = 24 * 3600
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 SAMPLE_ROWS = 3
+MAX_TOKEN_LENGTH = 64
 _TOKEN_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
 __all__ = ["ImportFileError", "ImportRefused", "Mode", "Upload", "run_import", "save_upload", "load_upload"]
@@ -55,7 +56,7 @@ def _folder() -> Path:
 
 def _paths(token: str) -> tuple[Path, Path]:
     """The parsed rows (one JSON array per line) and the wizard's choices (JSON), named by the token."""
-    if not token or set(token) - _TOKEN_CHARS:
+    if not token or len(token) > MAX_TOKEN_LENGTH or set(token) - _TOKEN_CHARS:
         raise ImportFileError("Ce fichier d'import n'existe plus : déposez-le à nouveau.")
     return _folder() / f"{token}.jsonl", _folder() / f"{token}.json"
 

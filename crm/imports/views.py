@@ -42,7 +42,7 @@ def _load(token: str) -> services.Upload | Response:
         return redirect(url_for("imports.upload"))
 
 
-@bp.route("/import/<token>", methods=["GET", "POST"])
+@bp.route(f"/import/<string(maxlength={services.MAX_TOKEN_LENGTH}):token>", methods=["GET", "POST"])
 def columns(token: str) -> str | Response:
     upload = _load(token)
     if isinstance(upload, Response):
@@ -60,7 +60,7 @@ def columns(token: str) -> str | Response:
     return render_template("imports/columns.html", form=form, upload=upload, samples=upload.samples)
 
 
-@bp.route("/import/<token>/simulation")
+@bp.route(f"/import/<string(maxlength={services.MAX_TOKEN_LENGTH}):token>/simulation")
 def simulation(token: str) -> str | Response:
     upload = _load(token)
     if isinstance(upload, Response):
@@ -79,7 +79,7 @@ def simulation(token: str) -> str | Response:
     )
 
 
-@bp.route("/import/<token>/executer", methods=["POST"])
+@bp.route(f"/import/<string(maxlength={services.MAX_TOKEN_LENGTH}):token>/executer", methods=["POST"])
 def run(token: str) -> Response:
     upload = _load(token)
     if isinstance(upload, Response):

@@ -176,3 +176,16 @@ def test_file_is_parsed_once_per_import(app, client, login, tmp_path, monkeypatc
     assert "Import terminé : 1 contact(s) créé(s)" in done.get_data(as_text=True)
     assert db.session.scalar(sa.select(Contact.email)) == "elodie@example.org"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_over_long_or_malformed_token_is_not_a_server_error(app, client, login, tmp_path) -> None:
+    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path)
+    login("editor")
+    long_token = "a" * 5000
+    for url in (f"/admin/donnees/import/{long_token}", f"/admin/donnees/import/{long_token}/simulation"):
+        assert client.get(url).status_code in (400, 404)
+    assert client.post(f"/admin/donnees/import/{long_token}/executer").status_code in (400, 404)
+    assert client.get("/admin/donnees/import/" + "a" * 300).status_code in (400, 404)
+    # A well-formed token that names no upload still sends back to the upload page.
+    assert client.get("/admin/donnees/import/inconnu").status_code == 302
+    assert client.get("/admin/donnees/import/pas.un.jeton").status_code == 302
