@@ -60,6 +60,17 @@ def _organisation_row(values: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _history(plan: Plan, new: dict[str, Any], old: dict[str, Any]) -> dict[str, list[Any]]:
+    """[old, new] per changed field, as crm.audit.services records them: a kind by its code."""
+    changes = {}
+    for name, value in new.items():
+        before = old.get(name)
+        if name == "kind_id":
+            name, before, value = "kind", plan.kind_codes.get(before), plan.kind_codes.get(value)
+        changes[name] = [before, value]
+    return changes
+
+
 def apply_plan(plan: Plan, *, filename: str = "", user_id: int | None = None, strict: bool = False,
                progress: Progress | None = None) -> dict[str, int]:
     """Writes what the plan says; the caller commits, or rolls back on any error (nothing half-written)."""
@@ -106,7 +117,7 @@ def _apply_organisations(plan: Plan, filename: str, now: Any, audit_rows: list[d
         updates.append({"id": org_plan.existing_id, **values})
         audit_rows.append({"action": "update", "entity_type": "organisation", "entity_id": org_plan.existing_id,
                            "at": now, "summary": f"Structure mise à jour par import ({filename})",
-                           "changes": {k: [None, v] for k, v in org_plan.values.items()}})
+                           "changes": _history(plan, org_plan.values, org_plan.previous)})
     _bulk_update(table, updates)
     _add_links(organisation_sectors, "organisation_id",
                [(org_ids[p.key], s) for p in plan.organisations.values()
@@ -165,15 +176,16 @@ def _apply_contacts(plan: Plan, org_ids: dict[str, int], filename: str, now: Any
         if row.action is not Action.UPDATE or row.contact_id is None or not row.contact_values:
             continue
         values = dict(row.contact_values)
+        history = dict(values)
         if "organisation" in values:
-            values["organisation_id"] = org_ids[values.pop("organisation")]
+            values["organisation_id"] = history["organisation"] = org_ids[values.pop("organisation")]
         for name in ("first_name", "last_name"):
             if name in values:
                 values[f"{name}_key"] = search_key(values[name])
         updates.append({"id": row.contact_id, **values})
         audit_rows.append({"action": "update", "entity_type": "contact", "entity_id": row.contact_id, "at": now,
                            "summary": f"Contact mis à jour par import ({filename}, ligne {row.line})",
-                           "changes": {k: [None, v] for k, v in row.contact_values.items()}})
+                           "changes": _history(plan, history, row.contact_previous)})
     _bulk_update(table, updates)
     for chunk in _chunks(word_rows):
         db.session.execute(sa.insert(contact_words), chunk)

@@ -52,6 +52,7 @@ class Lookups:
 
     kinds: dict[str, int]
     sectors: dict[str, int]
+    kind_codes: dict[int, str] = field(default_factory=dict)  # id -> code, for the history
 
 
 def clean_row(line: int, values: dict[str, str], lookups: Lookups) -> CleanRow:

@@ -68,6 +68,7 @@ class OrganisationPlan:
     action: Action
     existing_id: int | None = None
     values: dict[str, Any] = field(default_factory=dict)  # all values (create) or the changed ones (update)
+    previous: dict[str, Any] = field(default_factory=dict)  # what the changed ones hold now (update)
     sector_ids: list[int] = field(default_factory=list)  # sectors to add
 
 
@@ -78,6 +79,7 @@ class RowPlan:
     email: str | None = None
     contact_id: int | None = None
     contact_values: dict[str, Any] = field(default_factory=dict)
+    contact_previous: dict[str, Any] = field(default_factory=dict)  # what the changed ones hold now (update)
     organisation_key: str | None = None
     sector_ids: list[int] = field(default_factory=list)  # for a contact without organisation
     subscribe: bool = False
@@ -96,6 +98,7 @@ class Plan:
     # Sectors already linked to the matched records, so that only missing links count as an update.
     organisation_sectors: dict[int, set[int]] = field(default_factory=dict)
     contact_sectors: dict[int, set[int]] = field(default_factory=dict)
+    kind_codes: dict[int, str] = field(default_factory=dict)  # the history keeps a kind by its code
 
     def count(self, action: Action) -> int:
         return sum(1 for row in self.rows if row.action is action)
@@ -126,13 +129,15 @@ def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 
 def load_lookups() -> Lookups:
     kinds: dict[str, int] = {}
+    kind_codes: dict[int, str] = {}
     for kind_id, code, label in db.session.execute(sa.select(OrganisationKind.id, OrganisationKind.code,
                                                              OrganisationKind.label)):
         kinds[search_key(code)] = kinds[search_key(label)] = kind_id
+        kind_codes[kind_id] = code
     sectors: dict[str, int] = {}
     for sector_id, code, label in db.session.execute(sa.select(Sector.id, Sector.code, Sector.label)):
         sectors[search_key(code)] = sectors[search_key(label)] = sector_id
-    return Lookups(kinds=kinds, sectors=sectors)
+    return Lookups(kinds=kinds, sectors=sectors, kind_codes=kind_codes)
 
 
 def key_filter(column: sa.ColumnElement[Any], chunk: list[Any]) -> sa.ColumnElement[bool]:
@@ -179,7 +184,9 @@ def _suppressed(emails: list[str]) -> set[str]:
     return found
 
 
-def _changes(mode: Mode, new: dict[str, Any], current: Any, fields: Iterable[str]) -> dict[str, Any]:
+def _changes(mode: Mode, new: dict[str, Any], current: Any, fields: Iterable[str],
+             previous: dict[str, Any]) -> dict[str, Any]:
+    """The new values that change the record; what they replace goes into ``previous`` (for the history)."""
     changes = {}
     for name in fields:
         value = new.get(name)
@@ -190,6 +197,7 @@ def _changes(mode: Mode, new: dict[str, Any], current: Any, fields: Iterable[str
             continue
         if old != value:
             changes[name] = value
+            previous[name] = old
     return changes
 
 
@@ -211,7 +219,7 @@ def build_plan(sheet: Sheet, mapping: list[str], mode: Mode | str, progress: Pro
     by_name = _rows_by(Organisation.__table__.c.name_key,
                        (search_key(r.organisation["name"]) for r in valid if r.organisation.get("name")))
     suppressed = _suppressed([r.email for r in valid if r.email and r.consent])
-    plan = Plan(mode=mode, rows=[], organisations={},
+    plan = Plan(mode=mode, rows=[], organisations={}, kind_codes=lookups.kind_codes,
                 organisation_sectors=_links(organisation_sectors.c.organisation_id,
                                             [r["id"] for r in (*by_siret.values(), *by_name.values())]),
                 contact_sectors=_links(contact_sectors.c.contact_id, [r["id"] for r in contacts.values()]))
@@ -258,13 +266,15 @@ def _plan_organisation(plan: Plan, row: CleanRow, by_siret: dict[str, Any], by_n
     if plan.mode is Mode.SKIP:
         plan.organisations[key] = OrganisationPlan(key, row.line, Action.SKIP, existing_id=current["id"])
         return key
-    changes = _changes(plan.mode, org, current, ORGANISATION_FIELDS)
+    previous: dict[str, Any] = {}
+    changes = _changes(plan.mode, org, current, ORGANISATION_FIELDS, previous)
     if "postal_code" in changes:
         changes.update(department=org["department"], region=org["region"])
+        previous.update(department=current["department"], region=current["region"])
     added = [s for s in row.sector_ids if s not in plan.organisation_sectors.get(current["id"], set())]
     action = Action.UPDATE if changes or added else Action.UNCHANGED
     plan.organisations[key] = OrganisationPlan(key, row.line, action, existing_id=current["id"], values=changes,
-                                               sector_ids=added)
+                                               previous=previous, sector_ids=added)
     return key
 
 
@@ -306,10 +316,11 @@ def _plan_row(plan: Plan, row: CleanRow, contacts: dict[str, Any], by_siret: dic
         result.action = Action.SKIP
         result.messages.insert(0, "Contact déjà présent : ignoré (mode « ignorer les fiches existantes »).")
         return result
-    changes = _changes(plan.mode, row.contact, current, CONTACT_FIELDS)
+    changes = _changes(plan.mode, row.contact, current, CONTACT_FIELDS, result.contact_previous)
     if org_plan is not None and (org_plan.existing_id is None or current["organisation_id"] != org_plan.existing_id):
         if plan.mode is Mode.UPDATE or current["organisation_id"] is None:
             changes["organisation"] = result.organisation_key
+            result.contact_previous["organisation"] = current["organisation_id"]
     result.contact_values = changes
     linked = plan.contact_sectors.get(current["id"], set())
     result.sector_ids = [] if org_plan else [s for s in row.sector_ids if s not in linked]
