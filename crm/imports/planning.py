@@ -6,7 +6,7 @@ grows with the size of the file, never with the size of the base times the file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -53,12 +53,36 @@ class Action(StrEnum):
     UNCHANGED = "unchanged"
     SKIP = "skip"
     REFUSE = "refuse"
+    CONFLICT = "conflict"  # the key finds a record with another name: left untouched unless the user accepts it
 
 
 ACTION_LABELS = {
     Action.CREATE: _l("création"), Action.UPDATE: _l("mise à jour"), Action.UNCHANGED: _l("inchangé"),
-    Action.SKIP: _l("ignoré"), Action.REFUSE: _l("refusé"),
+    Action.SKIP: _l("ignoré"), Action.REFUSE: _l("refusé"), Action.CONFLICT: _l("conflit"),
 }
+
+
+class AcceptAll:
+    """Every conflict accepted (``flask contacts import --accept-conflicts``)."""
+
+    def __contains__(self, line: object) -> bool:
+        return True
+
+
+ACCEPT_ALL = AcceptAll()
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A row's key (SIRET or e-mail) finds a record whose name differs beyond case and accents."""
+
+    key: str  # "SIRET 732…" or "e-mail x@…"
+    existing: str  # the record's name
+    incoming: str  # the name in the file
+
+    @property
+    def message(self) -> str:
+        return f"{self.key} : la fiche existante s'appelle « {self.existing} », le fichier dit « {self.incoming} »."
 
 
 @dataclass
@@ -84,6 +108,7 @@ class RowPlan:
     sector_ids: list[int] = field(default_factory=list)  # for a contact without organisation
     subscribe: bool = False
     messages: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)  # kept when the user accepted them
 
     @property
     def label(self) -> str:
@@ -99,6 +124,9 @@ class Plan:
     organisation_sectors: dict[int, set[int]] = field(default_factory=dict)
     contact_sectors: dict[int, set[int]] = field(default_factory=dict)
     kind_codes: dict[int, str] = field(default_factory=dict)  # the history keeps a kind by its code
+    accepted: Container[int] = frozenset()  # lines whose conflict the user accepted
+    # Each matched record is planned once, under the first key that found it (a SIRET, or a name).
+    key_of_existing: dict[int, str] = field(default_factory=dict)
 
     def count(self, action: Action) -> int:
         return sum(1 for row in self.rows if row.action is action)
@@ -106,6 +134,10 @@ class Plan:
     @property
     def refused(self) -> list[RowPlan]:
         return [row for row in self.rows if row.action is Action.REFUSE]
+
+    @property
+    def conflicts(self) -> list[RowPlan]:
+        return [row for row in self.rows if row.action is Action.CONFLICT]
 
     def organisations_with(self, action: Action) -> int:
         return sum(1 for plan in self.organisations.values() if plan.action is action)
@@ -115,7 +147,7 @@ class Plan:
             "rows": len(self.rows),
             "contacts_created": self.count(Action.CREATE), "contacts_updated": self.count(Action.UPDATE),
             "unchanged": self.count(Action.UNCHANGED), "skipped": self.count(Action.SKIP),
-            "refused": self.count(Action.REFUSE),
+            "refused": self.count(Action.REFUSE), "conflicts": self.count(Action.CONFLICT),
             "organisations_created": self.organisations_with(Action.CREATE),
             "organisations_updated": self.organisations_with(Action.UPDATE),
             "subscribed": sum(1 for row in self.rows if row.subscribe),
@@ -201,7 +233,9 @@ def _changes(mode: Mode, new: dict[str, Any], current: Any, fields: Iterable[str
     return changes
 
 
-def build_plan(sheet: Sheet, mapping: list[str], mode: Mode | str, progress: Progress | None = None) -> Plan:
+def build_plan(sheet: Sheet, mapping: list[str], mode: Mode | str, progress: Progress | None = None, *,
+               accepted: Container[int] = frozenset()) -> Plan:
+    """``accepted``: the lines whose conflict the user accepted (planned as if there were none)."""
     mode = Mode(mode)
     lookups = load_lookups()
     columns = [(index, name) for index, name in enumerate(mapping) if name]
@@ -219,7 +253,7 @@ def build_plan(sheet: Sheet, mapping: list[str], mode: Mode | str, progress: Pro
     by_name = _rows_by(Organisation.__table__.c.name_key,
                        (search_key(r.organisation["name"]) for r in valid if r.organisation.get("name")))
     suppressed = _suppressed([r.email for r in valid if r.email and r.consent])
-    plan = Plan(mode=mode, rows=[], organisations={}, kind_codes=lookups.kind_codes,
+    plan = Plan(mode=mode, rows=[], organisations={}, kind_codes=lookups.kind_codes, accepted=accepted,
                 organisation_sectors=_links(organisation_sectors.c.organisation_id,
                                             [r["id"] for r in (*by_siret.values(), *by_name.values())]),
                 contact_sectors=_links(contact_sectors.c.contact_id, [r["id"] for r in contacts.values()]))
@@ -233,12 +267,42 @@ def build_plan(sheet: Sheet, mapping: list[str], mode: Mode | str, progress: Pro
     return plan
 
 
+def _match_organisation(org: dict[str, Any], by_siret: dict[str, Any], by_name: dict[str, Any]) -> Any:
+    """The structure of the base a row's structure is: the one with its SIRET, else the one with its name."""
+    current = by_siret.get(org["siret"]) if org.get("siret") else None
+    if current is None and org.get("name"):
+        current = by_name.get(search_key(org["name"]))
+        if current is not None and org.get("siret") and current["siret"] and current["siret"] != org["siret"]:
+            current = None  # same name, another establishment
+    return current
+
+
+def _conflicts(plan: Plan, row: CleanRow, contact: Any, by_siret: dict[str, Any]) -> list[Conflict]:
+    """Where the row's key finds a record whose name is not the row's (case and accents aside): the row says
+    something about another partner or person, and applying it would rename the record."""
+    found = []
+    org = row.organisation
+    current = by_siret.get(org["siret"]) if org.get("siret") else None
+    if current is not None and org.get("name") and search_key(org["name"]) != search_key(current["name"]):
+        found.append(Conflict(f"SIRET {org['siret']}", current["name"], org["name"]))
+    if contact is not None and plan.mode is not Mode.SKIP:  # skipped anyway: nothing would change
+        names = ("first_name", "last_name")
+        if any(row.contact[n] and contact[n] and search_key(row.contact[n]) != search_key(contact[n]) for n in names):
+            found.append(Conflict(f"E-mail {row.email}", f"{contact['first_name']} {contact['last_name']}".strip(),
+                                  f"{row.contact['first_name']} {row.contact['last_name']}".strip()))
+    return found
+
+
 def _plan_organisation(plan: Plan, row: CleanRow, by_siret: dict[str, Any], by_name: dict[str, Any]) -> str | None:
     key = row.organisation_key
     if key is None:
         return None
     org = row.organisation
     existing = plan.organisations.get(key)
+    current = None if existing is not None else _match_organisation(org, by_siret, by_name)
+    if current is not None and current["id"] in plan.key_of_existing:  # found by its SIRET and by its name
+        key = plan.key_of_existing[current["id"]]
+        existing = plan.organisations[key]
     if existing is not None:  # another row already names it: complete what is still unknown
         for name in ORGANISATION_FIELDS:
             if existing.action is Action.CREATE and org.get(name) and not existing.values.get(name):
@@ -252,17 +316,13 @@ def _plan_organisation(plan: Plan, row: CleanRow, by_siret: dict[str, Any], by_n
             if existing.action is Action.UNCHANGED:
                 existing.action = Action.UPDATE
         return key
-    current = by_siret.get(org["siret"]) if org.get("siret") else None
-    if current is None and org.get("name"):
-        current = by_name.get(search_key(org["name"]))
-        if current is not None and org.get("siret") and current["siret"] and current["siret"] != org["siret"]:
-            current = None  # same name, another establishment
     if current is None:
         values = {name: org.get(name) for name in ORGANISATION_FIELDS}
         values.update(department=org.get("department"), region=org.get("region"))
         plan.organisations[key] = OrganisationPlan(key, row.line, Action.CREATE, values=values,
                                                    sector_ids=list(row.sector_ids))
         return key
+    plan.key_of_existing[current["id"]] = key
     if plan.mode is Mode.SKIP:
         plan.organisations[key] = OrganisationPlan(key, row.line, Action.SKIP, existing_id=current["id"])
         return key
@@ -300,6 +360,15 @@ def _plan_row(plan: Plan, row: CleanRow, contacts: dict[str, Any], by_siret: dic
         first_line_of_email[row.email] = row.line
     elif row.organisation_key:
         first_line_of_org_row[row.organisation_key] = row.line
+    result.conflicts = _conflicts(plan, row, current, by_siret)
+    if result.conflicts:
+        accepted = row.line in plan.accepted
+        result.messages[:0] = [("Conflit accepté : " if accepted else "Conflit : ") + c.message
+                               for c in result.conflicts]
+        if not accepted:
+            result.action = Action.CONFLICT
+            result.messages.append("Ligne laissée de côté : rien ne sera modifié, sauf si vous l'acceptez.")
+            return result
     result.organisation_key = _plan_organisation(plan, row, by_siret, by_name)
     org_plan = plan.organisations.get(result.organisation_key) if result.organisation_key else None
     if not row.email:  # a row about an organisation only

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,14 +137,22 @@ def purge_stale_uploads(max_age: int = UPLOAD_MAX_AGE_SECONDS) -> int:
 
 
 def simulate(upload: Upload, progress: Progress | None = None) -> Plan:
+    """The dry run: what the real run would do, conflicts left aside."""
     return build_plan(upload.sheet, upload.mapping, upload.mode, progress)
 
 
 def run_import(sheet: Sheet, mapping: list[str], mode: Mode | str, *, filename: str = "",
                user_id: int | None = None, strict: bool = False, expected: dict[str, int] | None = None,
+               accepted: Container[int] = frozenset(),
                progress: Progress | None = None) -> tuple[Plan, dict[str, int]]:
-    """Plans again inside the caller's transaction and applies; the caller commits or rolls back."""
-    plan = build_plan(sheet, mapping, mode, progress)
-    if expected is not None and plan.summary() != expected:
-        raise ImportRefused("La base a changé depuis la simulation : relancez la simulation avant d'importer.")
+    """Plans again inside the caller's transaction and applies; the caller commits or rolls back.
+
+    ``expected``: the summary of the dry run the user saw; ``accepted``: the lines in conflict the user ticked
+    (the others are left untouched)."""
+    plan = build_plan(sheet, mapping, mode, progress, accepted=accepted if expected is None else frozenset())
+    if expected is not None:
+        if plan.summary() != expected:
+            raise ImportRefused("La base a changé depuis la simulation : relancez la simulation avant d'importer.")
+        if any(row.line in accepted for row in plan.conflicts):
+            plan = build_plan(sheet, mapping, mode, accepted=accepted)
     return plan, apply_plan(plan, filename=filename, user_id=user_id, strict=strict, progress=progress)

@@ -73,6 +73,7 @@ def simulation(token: str) -> str | Response:
     rows = [r for r in plan.rows if only == "toutes" or r.action is Action.REFUSE or r.messages]
     return render_template(
         "imports/simulation.html", upload=upload, plan=plan, summary=plan.summary(), rows=rows[:SHOWN_ROWS],
+        conflicts=plan.conflicts[:SHOWN_ROWS],
         hidden=max(0, len(rows) - SHOWN_ROWS), only=only, labels=ACTION_LABELS,
         mode_label=MODE_LABELS[Mode(upload.mode)], field_labels=FIELD_LABELS,
         form=RunForm(expected=json.dumps(plan.summary(), sort_keys=True)),
@@ -93,7 +94,8 @@ def run(token: str) -> Response:
         abort(400)
     try:
         _plan, summary = services.run_import(upload.sheet, upload.mapping, upload.mode, filename=upload.filename,
-                                             user_id=current_user.id, strict=upload.strict, expected=expected)
+                                             user_id=current_user.id, strict=upload.strict, expected=expected,
+                                             accepted=set(form.accept.data or []))
     except services.ImportRefused as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -104,6 +106,9 @@ def run(token: str) -> Response:
             "créée(s), %(refused)s ligne(s) refusée(s).", created=summary["contacts_created"],
             updated=summary["contacts_updated"], organisations=summary["organisations_created"],
             refused=summary["refused"]), "success")
+    if summary["conflicts"]:
+        flash(_("%(count)s ligne(s) en conflit laissée(s) de côté : les fiches concernées n'ont pas été modifiées.",
+                count=summary["conflicts"]), "info")
     return redirect(url_for("partners.contacts"))
 
 

@@ -83,3 +83,16 @@ def test_fill_mode_records_what_was_empty(app) -> None:
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
         AuditLog.entity_type == "organisation", AuditLog.entity_id == fonderie.id,
         AuditLog.action == "update")) == 0
+
+
+def test_a_structure_found_by_siret_and_by_name_is_changed_once(app) -> None:
+    """Two rows naming the same structure, one by its SIRET and one by its name: one update, whose old values
+    are the ones the structure had (not two updates from the same snapshot, the second one overwriting)."""
+    _contact, _first, fonderie = _setup()
+    _import(f";Nadia;Nouvelle;nadia@example.org;;Fonderie du Perche;;{VALID_SIRET};2 rue du Modèle;;\r\n"
+            ";Paul;Autre;paul@example.org;;Fonderie du Perche;;;3 rue Autre;;")
+    assert _changes("organisation", fonderie.id) == {"address": ["1 rue de l'Exemple", "2 rue du Modèle"]}
+    db.session.expire_all()
+    assert db.session.get(Organisation, fonderie.id).address == "2 rue du Modèle"
+    assert {c.email for c in db.session.get(Organisation, fonderie.id).contacts} >= {"nadia@example.org",
+                                                                                      "paul@example.org"}
