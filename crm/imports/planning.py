@@ -85,7 +85,7 @@ class Conflict:
         return f"{self.key} : la fiche existante s'appelle « {self.existing} », le fichier dit « {self.incoming} »."
 
 
-@dataclass
+@dataclass(slots=True)
 class OrganisationPlan:
     key: str
     line: int
@@ -96,19 +96,19 @@ class OrganisationPlan:
     sector_ids: list[int] = field(default_factory=list)  # sectors to add
 
 
-@dataclass
+@dataclass(slots=True)
 class RowPlan:
     line: int
     action: Action
     email: str | None = None
     contact_id: int | None = None
     contact_values: dict[str, Any] = field(default_factory=dict)
-    contact_previous: dict[str, Any] = field(default_factory=dict)  # what the changed ones hold now (update)
+    contact_previous: dict[str, Any] | None = None  # what the changed ones hold now (update)
     organisation_key: str | None = None
-    sector_ids: list[int] = field(default_factory=list)  # for a contact without organisation
+    sector_ids: tuple[int, ...] = ()  # for a contact without organisation
     subscribe: bool = False
     messages: list[str] = field(default_factory=list)
-    conflicts: list[Conflict] = field(default_factory=list)  # kept when the user accepted them
+    conflicts: tuple[Conflict, ...] = ()  # kept when the user accepted them
 
     @property
     def label(self) -> str:
@@ -233,37 +233,60 @@ def _changes(mode: Mode, new: dict[str, Any], current: Any, fields: Iterable[str
     return changes
 
 
+def _cleaned(sheet: Sheet, mapping: list[str], lookups: Lookups,
+             emails: list[str | None] | None = None) -> Iterator[CleanRow]:
+    """Each row cleaned; ``emails``: the addresses an earlier pass normalised, row by row."""
+    columns = [(index, name) for index, name in enumerate(mapping) if name]
+    for index, raw in enumerate(sheet.rows):
+        yield clean_row(sheet.line_of(index), {name: raw[i] for i, name in columns}, lookups,
+                        known_email=emails[index] if emails is not None else None)
+
+
 def build_plan(sheet: Sheet, mapping: list[str], mode: Mode | str, progress: Progress | None = None, *,
                accepted: Container[int] = frozenset()) -> Plan:
-    """``accepted``: the lines whose conflict the user accepted (planned as if there were none)."""
+    """``accepted``: the lines whose conflict the user accepted (planned as if there were none).
+
+    Two passes over the rows, each cleaned row dropped as soon as it is used (a large file is never held twice
+    in memory): the first collects the keys to look up in the base, the second plans each row."""
     mode = Mode(mode)
     lookups = load_lookups()
-    columns = [(index, name) for index, name in enumerate(mapping) if name]
-    cleaned: list[CleanRow] = []
-    for index, raw in enumerate(sheet.rows):
-        cleaned.append(clean_row(sheet.line_of(index), {name: raw[i] for i, name in columns}, lookups))
-        if progress and index % CHUNK == CHUNK - 1:
-            progress(CHUNK)
-    if progress:
-        progress(len(sheet.rows) % CHUNK)
-    valid = [row for row in cleaned if not row.errors and not row.empty]
-    contacts = _rows_by(Contact.__table__.c.email, (r.email for r in valid if r.email), Subscription.status)
-    by_siret = _rows_by(Organisation.__table__.c.siret,
-                        (r.organisation["siret"] for r in valid if r.organisation.get("siret")))
-    by_name = _rows_by(Organisation.__table__.c.name_key,
-                       (search_key(r.organisation["name"]) for r in valid if r.organisation.get("name")))
-    suppressed = _suppressed([r.email for r in valid if r.email and r.consent])
+    normalised: list[str | None] = []  # each row's address, for the second pass
+    emails: set[str] = set()
+    sirets: set[str] = set()
+    names: set[str] = set()
+    consenting: set[str] = set()
+    for row in _cleaned(sheet, mapping, lookups):
+        normalised.append(row.email)
+        if row.errors or row.empty:
+            continue
+        if row.email:
+            emails.add(row.email)
+            if row.consent:
+                consenting.add(row.email)
+        if row.organisation.get("siret"):
+            sirets.add(row.organisation["siret"])
+        if row.organisation.get("name"):
+            names.add(search_key(row.organisation["name"]))
+    contacts = _rows_by(Contact.__table__.c.email, emails, Subscription.status)
+    by_siret = _rows_by(Organisation.__table__.c.siret, sirets)
+    by_name = _rows_by(Organisation.__table__.c.name_key, names)
+    suppressed = _suppressed(sorted(consenting))
+    del emails, sirets, names, consenting
     plan = Plan(mode=mode, rows=[], organisations={}, kind_codes=lookups.kind_codes, accepted=accepted,
                 organisation_sectors=_links(organisation_sectors.c.organisation_id,
                                             [r["id"] for r in (*by_siret.values(), *by_name.values())]),
                 contact_sectors=_links(contact_sectors.c.contact_id, [r["id"] for r in contacts.values()]))
     first_line_of_email: dict[str, int] = {}
     first_line_of_org_row: dict[str, int] = {}
-    for row in cleaned:
+    for index, row in enumerate(_cleaned(sheet, mapping, lookups, normalised)):
+        if progress and index % CHUNK == CHUNK - 1:
+            progress(CHUNK)
         if row.empty:
             continue
         plan.rows.append(_plan_row(plan, row, contacts, by_siret, by_name, suppressed,
                                    first_line_of_email, first_line_of_org_row))
+    if progress:
+        progress(len(sheet.rows) % CHUNK)
     return plan
 
 
@@ -277,7 +300,7 @@ def _match_organisation(org: dict[str, Any], by_siret: dict[str, Any], by_name: 
     return current
 
 
-def _conflicts(plan: Plan, row: CleanRow, contact: Any, by_siret: dict[str, Any]) -> list[Conflict]:
+def _conflicts(plan: Plan, row: CleanRow, contact: Any, by_siret: dict[str, Any]) -> tuple[Conflict, ...]:
     """Where the row's key finds a record whose name is not the row's (case and accents aside): the row says
     something about another partner or person, and applying it would rename the record."""
     found = []
@@ -290,7 +313,7 @@ def _conflicts(plan: Plan, row: CleanRow, contact: Any, by_siret: dict[str, Any]
         if any(row.contact[n] and contact[n] and search_key(row.contact[n]) != search_key(contact[n]) for n in names):
             found.append(Conflict(f"E-mail {row.email}", f"{contact['first_name']} {contact['last_name']}".strip(),
                                   f"{row.contact['first_name']} {row.contact['last_name']}".strip()))
-    return found
+    return tuple(found)
 
 
 def _plan_organisation(plan: Plan, row: CleanRow, by_siret: dict[str, Any], by_name: dict[str, Any]) -> str | None:
@@ -315,7 +338,7 @@ def _plan_organisation(plan: Plan, row: CleanRow, by_siret: dict[str, Any], by_n
             existing.sector_ids.extend(added)
             if existing.action is Action.UNCHANGED:
                 existing.action = Action.UPDATE
-        return key
+        return existing.key  # one string shared by all the rows naming it
     if current is None:
         values = {name: org.get(name) for name in ORGANISATION_FIELDS}
         values.update(department=org.get("department"), region=org.get("region"))
@@ -377,7 +400,7 @@ def _plan_row(plan: Plan, row: CleanRow, contacts: dict[str, Any], by_siret: dic
     if current is None:
         result.action = Action.CREATE
         result.contact_values = {**row.contact, "email": row.email}
-        result.sector_ids = [] if org_plan else list(row.sector_ids)
+        result.sector_ids = () if org_plan else tuple(row.sector_ids)
         result.subscribe = _may_subscribe(row, None, suppressed, result)
         return result
     result.contact_id = current["id"]
@@ -385,14 +408,15 @@ def _plan_row(plan: Plan, row: CleanRow, contacts: dict[str, Any], by_siret: dic
         result.action = Action.SKIP
         result.messages.insert(0, "Contact déjà présent : ignoré (mode « ignorer les fiches existantes »).")
         return result
-    changes = _changes(plan.mode, row.contact, current, CONTACT_FIELDS, result.contact_previous)
+    previous: dict[str, Any] = {}
+    changes = _changes(plan.mode, row.contact, current, CONTACT_FIELDS, previous)
     if org_plan is not None and (org_plan.existing_id is None or current["organisation_id"] != org_plan.existing_id):
         if plan.mode is Mode.UPDATE or current["organisation_id"] is None:
             changes["organisation"] = result.organisation_key
-            result.contact_previous["organisation"] = current["organisation_id"]
-    result.contact_values = changes
+            previous["organisation"] = current["organisation_id"]
+    result.contact_values, result.contact_previous = changes, previous
     linked = plan.contact_sectors.get(current["id"], set())
-    result.sector_ids = [] if org_plan else [s for s in row.sector_ids if s not in linked]
+    result.sector_ids = () if org_plan else tuple(s for s in row.sector_ids if s not in linked)
     result.subscribe = _may_subscribe(row, current["status"], suppressed, result)
     org_changed = org_plan is not None and org_plan.action is Action.UPDATE and org_plan.line == row.line
     result.action = Action.UPDATE if changes or result.subscribe or result.sector_ids or org_changed \

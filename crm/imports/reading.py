@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,7 +38,9 @@ class ImportFileError(ValueError):
 @dataclass
 class Sheet:
     header: list[str]
-    rows: list[list[str]]  # data rows only; row i is line i + 2 of the file (line 1 is the header)
+    # Data rows only; row i is line i + 2 of the file (line 1 is the header). A list, or rows kept on disk that
+    # each pass reads again (crm.imports.services): iterate, do not index.
+    rows: Collection[list[str]]
     encoding: str = ""
     delimiter: str = ""
 

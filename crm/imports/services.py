@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Container
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from flask import current_app
@@ -43,7 +44,7 @@ class Upload:
 
     @property
     def sheet(self) -> Sheet:
-        """All the rows, from the copy parsed at upload (the file itself is read once per import)."""
+        """The rows, from the copy parsed at upload (the file itself is read once per import)."""
         if self._sheet is None:
             self._sheet = _read_rows(self)
         return self._sheet
@@ -73,8 +74,9 @@ def save_upload(filename: str, raw: bytes) -> Upload:
         for row in sheet.rows:
             out.write(json.dumps(row, ensure_ascii=False))
             out.write("\n")
-    upload = Upload(token, Path(filename).name, sheet.header, len(sheet.rows), sheet.rows[:SAMPLE_ROWS],
-                    sheet.encoding, sheet.delimiter, fields.propose_mapping(sheet.header), _sheet=sheet)
+    upload = Upload(token, Path(filename).name, sheet.header, len(sheet.rows),
+                    list(islice(sheet.rows, SAMPLE_ROWS)), sheet.encoding, sheet.delimiter,
+                    fields.propose_mapping(sheet.header))
     _write_meta(upload)
     return upload
 
@@ -97,14 +99,28 @@ def load_upload(token: str) -> Upload:
                   meta["delimiter"], meta["mapping"], meta["mode"], meta["strict"])
 
 
+class _StoredRows:
+    """The rows kept at upload, read from disk at each pass over them: a large file is never all in memory."""
+
+    def __init__(self, path: Path, count: int) -> None:
+        self._path, self._count = path, count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[list[str]]:
+        try:
+            source = self._path.open(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise ImportFileError("Ce fichier d'import n'existe plus : déposez-le à nouveau.") from exc
+        with source:
+            for line in source:
+                yield json.loads(line)
+
+
 def _read_rows(upload: Upload) -> Sheet:
     rows_path, _ = _paths(upload.token)
-    try:
-        with rows_path.open(encoding="utf-8") as source:
-            rows = [json.loads(line) for line in source]
-    except FileNotFoundError as exc:
-        raise ImportFileError("Ce fichier d'import n'existe plus : déposez-le à nouveau.") from exc
-    return Sheet(upload.header, rows, upload.encoding, upload.delimiter)
+    return Sheet(upload.header, _StoredRows(rows_path, upload.row_count), upload.encoding, upload.delimiter)
 
 
 def set_choices(upload: Upload, mapping: list[str], mode: str, strict: bool) -> list[str]:

@@ -102,8 +102,8 @@ def test_same_name_but_for_case_and_accents_is_not_a_conflict(app) -> None:
                             "REGIS;ancien;regis@example.org;02 43 00 00 01;;;;;",
                             "Rêgis;;regis.bis@example.org;;;;;;")
     plan = build_plan(sheet, mapping, "update")
-    assert [(r.action, r.conflicts) for r in plan.rows] == [(Action.CREATE, []), (Action.UPDATE, []),
-                                                            (Action.CREATE, [])]
+    assert [(r.action, r.conflicts) for r in plan.rows] == [(Action.CREATE, ()), (Action.UPDATE, ()),
+                                                            (Action.CREATE, ())]
     run_import(sheet, mapping, "update", filename="f.csv")
     db.session.commit()
     assert _state(organisation.id)[:2] == ("THERMOFORMAGE DU PERCHE sas", "3 rue du Cuir")
