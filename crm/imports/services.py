@@ -40,14 +40,12 @@ class Upload:
     mapping: list[str] = field(default_factory=list)
     mode: str = Mode.SKIP.value
     strict: bool = False
-    _sheet: Sheet | None = field(default=None, repr=False)
 
     @property
     def sheet(self) -> Sheet:
         """The rows, from the copy parsed at upload (the file itself is read once per import)."""
-        if self._sheet is None:
-            self._sheet = _read_rows(self)
-        return self._sheet
+        rows_path, _ = _paths(self.token)
+        return Sheet(self.header, _StoredRows(rows_path, self.row_count), self.encoding, self.delimiter)
 
 
 def _folder() -> Path:
@@ -116,11 +114,6 @@ class _StoredRows:
         with source:
             for line in source:
                 yield json.loads(line)
-
-
-def _read_rows(upload: Upload) -> Sheet:
-    rows_path, _ = _paths(upload.token)
-    return Sheet(upload.header, _StoredRows(rows_path, upload.row_count), upload.encoding, upload.delimiter)
 
 
 def set_choices(upload: Upload, mapping: list[str], mode: str, strict: bool) -> list[str]:
