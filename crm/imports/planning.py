@@ -82,7 +82,8 @@ class Conflict:
 
     @property
     def message(self) -> str:
-        return f"{self.key} : la fiche existante s'appelle « {self.existing} », le fichier dit « {self.incoming} »."
+        return (f"{self.key} : la fiche existante s'appelle « {self.existing} », "
+                f"le fichier dit « {self.incoming} ».")
 
 
 @dataclass(slots=True)
@@ -309,8 +310,8 @@ def _conflicts(plan: Plan, row: CleanRow, contact: Any, by_siret: dict[str, Any]
     if current is not None and org.get("name") and search_key(org["name"]) != search_key(current["name"]):
         found.append(Conflict(f"SIRET {org['siret']}", current["name"], org["name"]))
     if contact is not None and plan.mode is not Mode.SKIP:  # skipped anyway: nothing would change
-        names = ("first_name", "last_name")
-        if any(row.contact[n] and contact[n] and search_key(row.contact[n]) != search_key(contact[n]) for n in names):
+        if any(row.contact[n] and contact[n] and search_key(row.contact[n]) != search_key(contact[n])
+               for n in ("first_name", "last_name")):
             found.append(Conflict(f"E-mail {row.email}", f"{contact['first_name']} {contact['last_name']}".strip(),
                                   f"{row.contact['first_name']} {row.contact['last_name']}".strip()))
     return tuple(found)

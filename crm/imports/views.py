@@ -107,8 +107,8 @@ def run(token: str) -> Response:
             updated=summary["contacts_updated"], organisations=summary["organisations_created"],
             refused=summary["refused"]), "success")
     if summary["conflicts"]:
-        flash(_("%(count)s ligne(s) en conflit laissée(s) de côté : les fiches concernées n'ont pas été modifiées.",
-                count=summary["conflicts"]), "info")
+        flash(_("%(count)s ligne(s) en conflit laissée(s) de côté : les fiches concernées n'ont pas été "
+                "modifiées.", count=summary["conflicts"]), "info")
     return redirect(url_for("partners.contacts"))
 
 
