@@ -19,17 +19,26 @@ FIELD_LABELS = {
     "commune": _l("commune"), "website": _l("site web"), "first_name": _l("prénom"), "last_name": _l("nom"),
     "email": _l("e-mail"), "phone": _l("téléphone"), "job_title": _l("fonction"), "organisation": _l("structure"),
     "ambassador_status": _l("statut ambassadeur"), "kit_sent_on": _l("kit envoyé le"), "sectors": _l("filières"),
-    "axes": _l("axes"), "civility": _l("civilité"), "language": _l("langue"),
+    "axes": _l("axes"), "civility": _l("civilité"), "language": _l("langue"), "department": _l("Département"),
+    "region": _l("Région"), "ambassador_since": _l("depuis le"),
 }
 
 
 def _jsonable(value: Any) -> Any:
+    """What the log keeps of a value: codes, not labels (a label is chosen when the entry is shown, in the
+    reader's language). A reference entry (a sector, a kind) is kept by its code, another record by its id."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, list | tuple | set):
-        return [str(v) for v in value]
+        return [_jsonable(v) for v in value]
     if value is None or isinstance(value, int | float | bool | str):
         return value
+    code = getattr(value, "code", None)
+    if isinstance(code, str):
+        return code
+    identity = getattr(value, "id", None)
+    if isinstance(identity, int):
+        return identity
     return str(value)
 
 

@@ -12,7 +12,7 @@ from crm.consent.services import email_hash
 from crm.consent.models import ConsentAction, ConsentRecord, OptInStatus, Subscription, Topic, contact_topics
 from crm.db import utcnow
 from crm.extensions import db
-from crm.imports.planning import CHUNK, Action, Plan, Progress, _chunks, key_filter
+from crm.imports.planning import Action, Plan, Progress, RowPlan, _chunks, key_filter
 from crm.partners.models import Contact, Organisation, contact_sectors, contact_words, organisation_sectors
 from crm.partners.normalize import search_key
 from crm.partners.words import contact_word_rows, refresh_contact_words, refresh_organisation_words
@@ -60,30 +60,58 @@ def _organisation_row(values: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _history(plan: Plan, new: dict[str, Any], old: dict[str, Any]) -> dict[str, list[Any]]:
+    """[old, new] per changed field, as crm.audit.services records them: a kind by its code."""
+    changes = {}
+    for name, value in new.items():
+        before = old.get(name)
+        if name == "kind_id":
+            name, before, value = "kind", plan.kind_codes.get(before), plan.kind_codes.get(value)
+        changes[name] = [before, value]
+    return changes
+
+
+class _History:
+    """The audit entries of a run, inserted by batches as they come (a large import never holds them all)."""
+
+    BATCH = 1000
+
+    def __init__(self, user_id: int | None, now: Any) -> None:
+        self.user_id, self.now = user_id, now
+        self._rows: list[dict[str, Any]] = []
+
+    def add(self, entry: dict[str, Any]) -> None:
+        self._rows.append({"user_id": self.user_id, "at": self.now, **entry})
+        if len(self._rows) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._rows:
+            db.session.execute(sa.insert(AuditLog.__table__), self._rows)
+            self._rows = []
+
+
 def apply_plan(plan: Plan, *, filename: str = "", user_id: int | None = None, strict: bool = False,
                progress: Progress | None = None) -> dict[str, int]:
     """Writes what the plan says; the caller commits, or rolls back on any error (nothing half-written)."""
     if strict and plan.refused:
         raise ImportRefused(f"{len(plan.refused)} ligne(s) refusée(s) : rien n'a été importé (mode tout ou rien).")
     now = utcnow()
-    audit_rows: list[dict[str, Any]] = []
-    org_ids = _apply_organisations(plan, filename, now, audit_rows)
-    created_ids = _apply_contacts(plan, org_ids, filename, now, audit_rows, progress)
-    _subscribe(plan, created_ids, filename, now)
+    history = _History(user_id, now)
+    org_ids = _apply_organisations(plan, filename, now, history)
+    _apply_contacts(plan, org_ids, filename, now, history, progress)
+    _subscribe(plan, filename, now)
     summary = plan.summary()
-    audit_rows.append({"action": "import", "entity_type": "import", "entity_id": None, "user_id": user_id,
-                       "summary": f"Import de {filename or 'fichier'} : {summary['contacts_created']} créé(s), "
-                                  f"{summary['contacts_updated']} mis à jour, {summary['refused']} refusé(s)",
-                       "changes": summary, "at": now})
-    for row in audit_rows:
-        row.setdefault("user_id", user_id)
-    for chunk in _chunks(audit_rows, 1000):
-        db.session.execute(sa.insert(AuditLog.__table__), chunk)
+    history.add({"action": "import", "entity_type": "import", "entity_id": None,
+                 "summary": f"Import de {filename or 'fichier'} : {summary['contacts_created']} créé(s), "
+                            f"{summary['contacts_updated']} mis à jour, {summary['refused']} refusé(s)",
+                 "changes": summary})
+    history.flush()
     db.session.flush()
     return summary
 
 
-def _apply_organisations(plan: Plan, filename: str, now: Any, audit_rows: list[dict[str, Any]]) -> dict[str, int]:
+def _apply_organisations(plan: Plan, filename: str, now: Any, history: _History) -> dict[str, int]:
     table = Organisation.__table__
     org_ids = {key: p.existing_id for key, p in plan.organisations.items() if p.existing_id is not None}
     creating = [p for p in plan.organisations.values() if p.action is Action.CREATE]
@@ -92,9 +120,8 @@ def _apply_organisations(plan: Plan, filename: str, now: Any, audit_rows: list[d
     for new_id, siret, name_key in _insert_returning(table, rows, "siret", "name_key"):
         org_plan = by_key[f"siret:{siret}" if siret else f"name:{name_key}"]
         org_ids[org_plan.key] = new_id
-        audit_rows.append({"action": "create", "entity_type": "organisation", "entity_id": new_id, "at": now,
-                           "summary": f"Structure créée par import ({filename}, ligne {org_plan.line})",
-                           "changes": {}})
+        history.add({"action": "create", "entity_type": "organisation", "entity_id": new_id,
+                     "summary": f"Structure créée par import ({filename}, ligne {org_plan.line})", "changes": {}})
     updating = [p for p in plan.organisations.values() if p.action is Action.UPDATE and p.values]
     updates = []
     for org_plan in updating:
@@ -104,9 +131,9 @@ def _apply_organisations(plan: Plan, filename: str, now: Any, audit_rows: list[d
         if "commune" in values:
             values["commune_key"] = search_key(values["commune"])
         updates.append({"id": org_plan.existing_id, **values})
-        audit_rows.append({"action": "update", "entity_type": "organisation", "entity_id": org_plan.existing_id,
-                           "at": now, "summary": f"Structure mise à jour par import ({filename})",
-                           "changes": {k: [None, v] for k, v in org_plan.values.items()}})
+        history.add({"action": "update", "entity_type": "organisation", "entity_id": org_plan.existing_id,
+                     "summary": f"Structure mise à jour par import ({filename})",
+                     "changes": _history(plan, org_plan.values, org_plan.previous)})
     _bulk_update(table, updates)
     _add_links(organisation_sectors, "organisation_id",
                [(org_ids[p.key], s) for p in plan.organisations.values()
@@ -130,63 +157,63 @@ def _add_links(table: sa.Table, owner: str, pairs: list[tuple[int, int]]) -> Non
         db.session.execute(sa.insert(table), chunk)
 
 
-def _apply_contacts(plan: Plan, org_ids: dict[str, int], filename: str, now: Any,
-                    audit_rows: list[dict[str, Any]], progress: Progress | None) -> dict[str, int]:
+def _new_contact(row: RowPlan, org_ids: dict[str, int], now: Any) -> dict[str, Any]:
+    values = dict(row.contact_values)
+    values.update(first_name_key=search_key(values["first_name"]), last_name_key=search_key(values["last_name"]),
+                  ambassador_status="none", language="fr", created_at=now, updated_at=now,
+                  organisation_id=org_ids.get(row.organisation_key) if row.organisation_key else None)
+    if "email_hash" in Contact.__table__.c:  # kept in step by an ORM listener, which bulk inserts bypass
+        values["email_hash"] = email_hash(values["email"])
+    return values
+
+
+def _apply_contacts(plan: Plan, org_ids: dict[str, int], filename: str, now: Any, history: _History,
+                    progress: Progress | None) -> None:
+    """Creates, then updates, contacts by batches of 500: the rows written are never all held at once."""
     table = Contact.__table__
     creating = [row for row in plan.rows if row.action is Action.CREATE and row.email]
-    new_rows = []
-    for row in creating:
-        values = dict(row.contact_values)
-        new_rows.append({**values, "first_name_key": search_key(values["first_name"]),
-                         "last_name_key": search_key(values["last_name"]), "ambassador_status": "none",
-                         "language": "fr", "created_at": now, "updated_at": now,
-                         "organisation_id": org_ids.get(row.organisation_key) if row.organisation_key else None})
-    if "email_hash" in table.c:  # kept in step by an ORM listener, which bulk inserts bypass
-        for values in new_rows:
-            values["email_hash"] = email_hash(values["email"])
-    created_ids: dict[str, int] = {}
-    done = 0
-    by_email = {row.email: row for row in creating}
-    keys_by_email = {values["email"]: (values["first_name_key"], values["last_name_key"]) for values in new_rows}
-    word_rows: list[dict[str, object]] = []
-    for new_id, email in _insert_returning(table, new_rows, "email"):
-        row = by_email[email]
-        created_ids[email] = new_id
-        word_rows.extend(contact_word_rows(new_id, *keys_by_email[email]))
-        row.contact_id = new_id
-        audit_rows.append({"action": "create", "entity_type": "contact", "entity_id": new_id, "at": now,
-                           "summary": f"Contact créé par import ({filename}, ligne {row.line})",
-                           "changes": {"email": [None, row.email]}})
-        done += 1
-        if progress and done % CHUNK == 0:
-            progress(CHUNK)
-    updates = []
-    for row in plan.rows:
-        if row.action is not Action.UPDATE or row.contact_id is None or not row.contact_values:
-            continue
-        values = dict(row.contact_values)
-        if "organisation" in values:
-            values["organisation_id"] = org_ids[values.pop("organisation")]
-        for name in ("first_name", "last_name"):
-            if name in values:
-                values[f"{name}_key"] = search_key(values[name])
-        updates.append({"id": row.contact_id, **values})
-        audit_rows.append({"action": "update", "entity_type": "contact", "entity_id": row.contact_id, "at": now,
-                           "summary": f"Contact mis à jour par import ({filename}, ligne {row.line})",
-                           "changes": {k: [None, v] for k, v in row.contact_values.items()}})
-    _bulk_update(table, updates)
-    for chunk in _chunks(word_rows):
-        db.session.execute(sa.insert(contact_words), chunk)
-    refresh_contact_words([u["id"] for u in updates if "first_name_key" in u or "last_name_key" in u])
+    for chunk in _chunks(creating):
+        by_email = {row.email: row for row in chunk}
+        word_rows: list[dict[str, object]] = []
+        new_rows = [_new_contact(row, org_ids, now) for row in chunk]
+        for new_id, email, first_key, last_key in _insert_returning(table, new_rows, "email", "first_name_key",
+                                                                    "last_name_key"):
+            row = by_email[email]
+            row.contact_id = new_id
+            word_rows.extend(contact_word_rows(new_id, first_key, last_key))
+            history.add({"action": "create", "entity_type": "contact", "entity_id": new_id,
+                         "summary": f"Contact créé par import ({filename}, ligne {row.line})",
+                         "changes": {"email": [None, row.email]}})
+        if word_rows:
+            db.session.execute(sa.insert(contact_words), word_rows)
+        if progress:
+            progress(len(chunk))
+    updating = [row for row in plan.rows
+                if row.action is Action.UPDATE and row.contact_id is not None and row.contact_values]
+    for chunk in _chunks(updating):
+        updates = []
+        for row in chunk:
+            values = dict(row.contact_values)
+            changes = dict(values)
+            if "organisation" in values:
+                values["organisation_id"] = changes["organisation"] = org_ids[values.pop("organisation")]
+            for name in ("first_name", "last_name"):
+                if name in values:
+                    values[f"{name}_key"] = search_key(values[name])
+            updates.append({"id": row.contact_id, **values})
+            history.add({"action": "update", "entity_type": "contact", "entity_id": row.contact_id,
+                         "summary": f"Contact mis à jour par import ({filename}, ligne {row.line})",
+                         "changes": _history(plan, changes, row.contact_previous or {})})
+        _bulk_update(table, updates)
+        refresh_contact_words([u["id"] for u in updates if "first_name_key" in u or "last_name_key" in u])
     _add_links(contact_sectors, "contact_id",
                [(row.contact_id, s) for row in plan.rows if row.contact_id and row.action in
                 (Action.CREATE, Action.UPDATE) for s in row.sector_ids])
     if progress:
-        progress(len(plan.rows) - done)
-    return created_ids
+        progress(len(plan.rows) - len(creating))
 
 
-def _subscribe(plan: Plan, created_ids: dict[str, int], filename: str, now: Any) -> None:
+def _subscribe(plan: Plan, filename: str, now: Any) -> None:
     rows = [row for row in plan.rows if row.subscribe and row.contact_id]
     if not rows:
         return

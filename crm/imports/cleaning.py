@@ -25,7 +25,7 @@ CIVILITY_WORDS = {"mme": "mme", "madame": "mme", "mlle": "mme", "mademoiselle": 
                   "mr": "m", "monsieur": "m"}
 
 
-@dataclass
+@dataclass(slots=True)
 class CleanRow:
     line: int
     email: str | None = None
@@ -52,15 +52,19 @@ class Lookups:
 
     kinds: dict[str, int]
     sectors: dict[str, int]
+    kind_codes: dict[int, str] = field(default_factory=dict)  # id -> code, for the history
 
 
-def clean_row(line: int, values: dict[str, str], lookups: Lookups) -> CleanRow:
+def clean_row(line: int, values: dict[str, str], lookups: Lookups, *, known_email: str | None = None) -> CleanRow:
+    """``known_email``: the row's address as an earlier pass normalised it (normalising is the costly part)."""
     row = CleanRow(line=line)
     if not any(values.values()):
         row.empty = True
         return row
     raw_email = values.get("email", "")
-    if raw_email:
+    if raw_email and known_email is not None:
+        row.email = known_email
+    elif raw_email:
         try:
             row.email = normalize_email(raw_email)
         except InvalidEmail:

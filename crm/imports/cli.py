@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from crm.extensions import db
 from crm.imports import fields
-from crm.imports.planning import MODE_LABELS, Action, Mode, build_plan
+from crm.imports.planning import ACCEPT_ALL, MODE_LABELS, Action, Mode, build_plan
 from crm.imports.reading import ImportFileError, read_file
 from crm.imports.services import ImportRefused, run_import
 
@@ -22,9 +22,13 @@ contacts_cli = AppGroup("contacts", help="Contacts : import de fichiers.")
               help="skip : ignorer les fiches existantes ; update : les mettre à jour ; fill : compléter les vides.")
 @click.option("--dry-run", is_flag=True, help="Simuler seulement : afficher ce qui serait fait, ne rien écrire.")
 @click.option("--strict", is_flag=True, help="Tout ou rien : ne rien importer si une ligne est refusée.")
+@click.option("--accept-conflicts", is_flag=True,
+              help="Appliquer aussi les lignes en conflit (SIRET ou e-mail d'une fiche dont le nom diffère) ; "
+                   "sans cette option, elles sont signalées et laissées de côté.")
 @click.option("--map", "overrides", multiple=True, metavar="EN-TÊTE=CHAMP",
               help="Associer une colonne à un champ (sinon : dernière association mémorisée, ou devinée).")
-def import_command(path: Path, mode: str, dry_run: bool, strict: bool, overrides: tuple[str, ...]) -> None:
+def import_command(path: Path, mode: str, dry_run: bool, strict: bool, accept_conflicts: bool,
+                   overrides: tuple[str, ...]) -> None:
     """Importe des contacts et structures depuis un fichier CSV ou XLSX."""
     try:
         sheet = read_file(path.name, path.read_bytes())
@@ -44,14 +48,15 @@ def import_command(path: Path, mode: str, dry_run: bool, strict: bool, overrides
         click.echo(f"  {title} -> {fields.FIELD_LABELS.get(field, '(ignorée)')}")
     click.echo(f"{len(sheet.rows)} ligne(s), mode : {MODE_LABELS[Mode(mode)]}.")
     total = len(sheet.rows) * (1 if dry_run else 2)
+    accepted = ACCEPT_ALL if accept_conflicts else frozenset()
     try:
         with click.progressbar(length=total, label="Import", show_pos=True) as bar:
             if dry_run:
-                plan = build_plan(sheet, mapping, mode, bar.update)
+                plan = build_plan(sheet, mapping, mode, bar.update, accepted=accepted)
                 summary = plan.summary()
             else:
                 plan, summary = run_import(sheet, mapping, mode, filename=path.name, strict=strict,
-                                           progress=bar.update)
+                                           accepted=accepted, progress=bar.update)
     except ImportRefused as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
@@ -62,6 +67,12 @@ def import_command(path: Path, mode: str, dry_run: bool, strict: bool, overrides
     for row in plan.rows:
         if row.action is Action.REFUSE:
             click.echo(f"ligne {row.line} refusée : {' '.join(row.messages)}")
+        elif row.action is Action.CONFLICT:
+            click.echo(f"ligne {row.line} en conflit, laissée de côté : "
+                       f"{' '.join(c.message for c in row.conflicts)}")
+        elif row.conflicts:
+            click.echo(f"ligne {row.line} en conflit, appliquée (--accept-conflicts) : "
+                       f"{' '.join(c.message for c in row.conflicts)}")
     if dry_run:
         db.session.rollback()
         click.echo("Simulation (rien n'a été écrit) : " + _summary_text(summary))
@@ -74,4 +85,5 @@ def import_command(path: Path, mode: str, dry_run: bool, strict: bool, overrides
 def _summary_text(summary: dict[str, int]) -> str:
     return (f"{summary['contacts_created']} contact(s) créé(s), {summary['contacts_updated']} mis à jour, "
             f"{summary['unchanged']} inchangé(s), {summary['skipped']} ignoré(s), {summary['refused']} refusé(s), "
+            f"{summary['conflicts']} en conflit laissé(s) de côté, "
             f"{summary['organisations_created']} structure(s) créée(s), {summary['subscribed']} abonnement(s).")

@@ -4,7 +4,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, RadioField, SelectField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField
 
 from crm.forms import choices
 from crm.forms import lazy_gettext as _l
@@ -37,6 +37,8 @@ def mapping_form(header: list[str], mapping: list[str], mode: str, strict: bool,
 
 class RunForm(FlaskForm):
     expected = HiddenField()
+    # The lines in conflict the user ticks on the simulation page (the page lists them, one box each).
+    accept = SelectMultipleField(coerce=int, validate_choice=False)
 
 
 class MergeForm(FlaskForm):

@@ -46,12 +46,12 @@ def _load(token: str) -> services.Upload | Response:
         return redirect(url_for("imports.upload"))
 
 
-@bp.route("/import/<token>", methods=["GET", "POST"])
+@bp.route(f"/import/<string(maxlength={services.MAX_TOKEN_LENGTH}):token>", methods=["GET", "POST"])
 def columns(token: str) -> str | Response:
     upload = _load(token)
     if isinstance(upload, Response):
         return upload
-    form = mapping_form(upload.sheet.header, upload.mapping, upload.mode, upload.strict,
+    form = mapping_form(upload.header, upload.mapping, upload.mode, upload.strict,
                         formdata=request.form if request.method == "POST" else None)
     if form.validate_on_submit():
         mapping = [getattr(form, name).data or "" for name in form.column_names]
@@ -61,11 +61,10 @@ def columns(token: str) -> str | Response:
             return redirect(url_for("imports.simulation", token=token))
         for message in errors:
             flash(message, "error")
-    samples = upload.sheet.rows[:3]
-    return render_template("imports/columns.html", form=form, upload=upload, samples=samples)
+    return render_template("imports/columns.html", form=form, upload=upload, samples=upload.samples)
 
 
-@bp.route("/import/<token>/simulation")
+@bp.route(f"/import/<string(maxlength={services.MAX_TOKEN_LENGTH}):token>/simulation")
 def simulation(token: str) -> str | Response:
     upload = _load(token)
     if isinstance(upload, Response):
@@ -78,13 +77,14 @@ def simulation(token: str) -> str | Response:
     rows = [r for r in plan.rows if only == "toutes" or r.action is Action.REFUSE or r.messages]
     return render_template(
         "imports/simulation.html", upload=upload, plan=plan, summary=plan.summary(), rows=rows[:SHOWN_ROWS],
+        conflicts=plan.conflicts[:SHOWN_ROWS],
         hidden=max(0, len(rows) - SHOWN_ROWS), only=only, labels=ACTION_LABELS,
         mode_label=MODE_LABELS[Mode(upload.mode)], field_labels=FIELD_LABELS,
         form=RunForm(expected=json.dumps(plan.summary(), sort_keys=True)),
     )
 
 
-@bp.route("/import/<token>/executer", methods=["POST"])
+@bp.route(f"/import/<string(maxlength={services.MAX_TOKEN_LENGTH}):token>/executer", methods=["POST"])
 def run(token: str) -> Response:
     upload = _load(token)
     if isinstance(upload, Response):
@@ -98,7 +98,8 @@ def run(token: str) -> Response:
         abort(400)
     try:
         _plan, summary = services.run_import(upload.sheet, upload.mapping, upload.mode, filename=upload.filename,
-                                             user_id=current_user.id, strict=upload.strict, expected=expected)
+                                             user_id=current_user.id, strict=upload.strict, expected=expected,
+                                             accepted=set(form.accept.data or []))
     except services.ImportRefused as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -109,6 +110,9 @@ def run(token: str) -> Response:
             "créée(s), %(refused)s ligne(s) refusée(s).", created=summary["contacts_created"],
             updated=summary["contacts_updated"], organisations=summary["organisations_created"],
             refused=summary["refused"]), "success")
+    if summary["conflicts"]:
+        flash(_("%(count)s ligne(s) en conflit laissée(s) de côté : les fiches concernées n'ont pas été "
+                "modifiées.", count=summary["conflicts"]), "info")
     return redirect(url_for("partners.contacts"))
 
 

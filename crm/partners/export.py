@@ -1,4 +1,4 @@
-"""CSV exports that French Excel opens as they are: UTF-8 with BOM, semicolons, CRLF."""
+"""CSV exports that French Excel opens as they are: UTF-8 with BOM, semicolons, CRLF, no formula run."""
 
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ from crm.extensions import db
 from crm.forms import untranslated
 from crm.partners.models import CIVILITIES, Contact, Organisation
 from crm.partners.territory import department_label
+from crm.spreadsheet import neutralise
 
 BOM = "\ufeff"
 
 
 def csv_rows(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
-    """Stream a CSV, one chunk per row, so a large export never sits whole in memory."""
+    """Stream a CSV, one chunk per row, so a large export never sits whole in memory; every cell is neutralised
+    (a value starting with "=" is not a formula), which covers every CSV export built on this."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
 
@@ -29,10 +31,10 @@ def csv_rows(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
         buffer.truncate()
         return value
 
-    writer.writerow(header)
+    writer.writerow([neutralise(title) for title in header])
     yield BOM + flush()
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else neutralise(v) for v in row])
         yield flush()
 
 

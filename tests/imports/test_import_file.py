@@ -21,9 +21,13 @@ EXISTING = 40
 
 
 def _existing_contacts() -> None:
+    """The people the sample's rows for existing_email(n) are about (line 7n + 5), their names written in capitals
+    (same names but for case: an update, not a conflict)."""
     for n in range(EXISTING):
-        partners.save_contact(partners.ContactInput(email=samples.existing_email(n), first_name="Ancien",
-                                                    last_name=f"Contact {n}", phone=""))
+        i = 7 * n + 3
+        partners.save_contact(partners.ContactInput(
+            email=samples.existing_email(n), first_name=samples.FIRST[i % len(samples.FIRST)].upper(),
+            last_name=f"{samples.LAST[i % len(samples.LAST)]}-{i}".upper(), phone=""))
     db.session.commit()
 
 

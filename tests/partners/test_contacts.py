@@ -66,7 +66,8 @@ def test_ambassador_status_change_is_dated_and_on_the_timeline(client, login, db
     assert contact.ambassador_status == "active"
     assert contact.ambassador_since == date(2024, 6, 18)
     page = client.get(f"/admin/contacts/{contact.id}").get_data(as_text=True)
-    assert "Statut ambassadeur : none → active le 2024-06-18" in page
+    assert "Statut ambassadeur modifié" in page and "none → active" not in page
+    assert "Statut ambassadeur : Non → Ambassadeur actif" in page and "Depuis le : 18 juin 2024" in page
 
 
 def test_notes_and_tasks_on_the_timeline(client, login, db) -> None:
