@@ -153,3 +153,19 @@ def token_url(endpoint: str, purpose: str, value: Any, **values: Any) -> str:
         head, _, tail = absolute_url(endpoint, token=_TOKEN_SLOT, **values).partition(_TOKEN_SLOT)
         parts = cache[key] = (head, tail)
     return f"{parts[0]}{make_token(purpose, value)}{parts[1]}"
+
+
+# --- Cells of files that open in a spreadsheet ------------------------------------------------------
+# A cell whose text starts with "=", "+", "-", "@", a tab or a carriage return is read by Excel and LibreOffice
+# as a formula (OWASP "CSV injection"): it gets a leading "'", which makes it plain text. Numbers and dates are not
+# text and stay typed, so a real negative number is written as it is.
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """The value to write in a spreadsheet cell (CSV and XLSX exports): text that would start a formula is
+    prefixed with ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -16,6 +16,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from crm.errors import ValidationError
+
 MAX_ROWS = 200_000
 MAX_COLUMNS = 200
 MAX_CELLS = 2_000_000  # cells read, empty ones included
@@ -31,7 +33,7 @@ MAX_XLSX_SHEET_BYTES = 256 * 1024 * 1024
 MAX_XLSX_PART_BYTES = 64 * 1024 * 1024
 
 
-class ImportFileError(ValueError):
+class ImportFileError(ValidationError):
     """The file cannot be read at all; the message is in French."""
 
 

@@ -14,7 +14,7 @@ from crm.extensions import db
 from crm.forms import untranslated
 from crm.partners.models import CIVILITIES, Contact, Organisation
 from crm.partners.territory import department_label
-from crm.spreadsheet import neutralise
+from crm.security import neutralise
 
 BOM = "\ufeff"
 

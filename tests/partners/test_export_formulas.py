@@ -13,7 +13,7 @@ import pytest
 from crm.extensions import db
 from crm.partners import services
 from crm.partners.services import ContactInput, OrganisationInput
-from crm.spreadsheet import neutralise
+from crm.security import neutralise
 from tests.privacy import people
 
 FORMULA = '=HYPERLINK("http://example.org/x","Cliquez")'
