@@ -32,7 +32,10 @@ def _has_other_signups(contact_id: int, excluded: set[int]) -> bool:
 
 
 def purge_unconfirmed(days: int) -> int:
-    """Delete signups left unconfirmed for ``days`` days; returns how many. Flushes; the caller commits."""
+    """Delete signups left unconfirmed for ``days`` days; returns how many. Flushes; the caller commits.
+
+    A signup never wrote on a contact or an organisation it did not create: what it proposed for them goes with
+    it (``Signup.changes``), so for a known contact only the consent state has to go back."""
     cutoff = utcnow() - timedelta(days=days)
     stale = list(db.session.scalars(sa.select(Signup).where(Signup.confirmed_at.is_(None),
                                                             Signup.created_at < cutoff).order_by(Signup.id)))
