@@ -12,7 +12,7 @@ from crm.consent.models import ConsentAction, ConsentRecord, OptInStatus, Subscr
 from crm.db import utcnow
 from crm.extensions import db
 from crm.partners.models import Contact, Organisation
-from crm.signup.models import Signup
+from crm.signup.models import Signup, SignupChange
 
 
 def _delete_contact(contact: Contact) -> None:
@@ -71,6 +71,8 @@ def purge_unconfirmed(days: int) -> int:
 
 
 def _org_in_use(organisation_id: int) -> bool:
+    """Still someone's organisation, a signup's, or the one a proposed change names (another person's signup)."""
     used = sa.or_(sa.exists().where(Signup.organisation_id == organisation_id),
-                  sa.exists().where(Contact.organisation_id == organisation_id))
+                  sa.exists().where(Contact.organisation_id == organisation_id),
+                  sa.exists().where(SignupChange.organisation_id == organisation_id))
     return bool(db.session.scalar(sa.select(used)))

@@ -159,6 +159,22 @@ def test_the_purge_of_an_unconfirmed_signup_leaves_the_known_record_as_it_was(ap
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SignupChange)) == 0
 
 
+def test_the_purge_keeps_an_organisation_another_signup_proposes(app, client, outbox):
+    _known_partner()
+    client.post("/inscription", data=form_data(email="inconnue@example.org", organisation_name="Atelier Neuf",
+                                               postal_code="61000", requests=["newsletter"]))
+    client.post("/inscription", data=form_data(organisation_name="Atelier Neuf", postal_code="61000",
+                                               requests=["newsletter"]))  # Anne names the organisation just made
+    _confirm(client, outbox)
+    for signup in db.session.scalars(sa.select(Signup)):
+        if signup.confirmed_at is None:
+            signup.created_at -= timedelta(days=8)
+    db.session.commit()
+    assert purge_unconfirmed_signups(app) == 1
+    (change,) = db.session.scalars(sa.select(SignupChange).where(SignupChange.field == "organisation"))
+    assert change.organisation is not None and change.organisation.name == "Atelier Neuf"
+
+
 # --- The inbox ----------------------------------------------------------------------------------
 
 
