@@ -78,6 +78,26 @@ CONTACT_AUDITED = ["civility", "first_name", "last_name", "email", "phone", "job
                    "sectors", "axes", "ambassador_status", "kit_sent_on", "language"]
 
 
+def organisation_input_of(organisation: Organisation) -> OrganisationInput:
+    """The input that saves the organisation as it is: change what must change, then ``save_organisation``."""
+    return OrganisationInput(
+        name=organisation.name, kind=organisation.kind.code if organisation.kind else "",
+        sectors=[s.code for s in organisation.sectors], naf_code=organisation.naf_code or "",
+        siret=organisation.siret or "", headcount_band=organisation.headcount_band or "",
+        address=organisation.address, postal_code=organisation.postal_code or "", commune=organisation.commune,
+        website=organisation.website)
+
+
+def contact_input_of(contact: Contact) -> ContactInput:
+    """The input that saves the contact as it is: change what must change, then ``save_contact``."""
+    return ContactInput(
+        email=contact.email or "", first_name=contact.first_name, last_name=contact.last_name,
+        civility=contact.civility, phone=contact.phone, job_title=contact.job_title,
+        organisation_id=contact.organisation_id, sectors=[s.code for s in contact.sectors],
+        axes=[a.code for a in contact.axes], ambassador_status=contact.ambassador_status,
+        kit_sent_on=contact.kit_sent_on, language=contact.language)
+
+
 def find_organisation_by_siret(siret: str) -> Organisation | None:
     return db.session.scalar(sa.select(Organisation).where(Organisation.siret == siret))
 

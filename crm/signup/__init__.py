@@ -21,6 +21,7 @@ feature = Feature(
     privacy=[
         PrivacyTable("signups", "Inscriptions par le formulaire", personal=("ip",)),
         PrivacyTable("signup_requests", "Demandes faites à l'inscription"),
+        PrivacyTable("signup_changes", "Modifications proposées à l'inscription"),
     ],
     context_processors=[views.consent_panel],
     demo=demo.load,

@@ -8,10 +8,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from crm.extensions import db
+from crm.forms import save_form
 from crm.security import protect_admin
-from crm.signup import inbox, kit
-from crm.signup.forms import ActionForm, KitUploadForm
-from crm.signup.models import SignupRequest
+from crm.signup import inbox, kit, proposals
+from crm.signup.forms import ActionForm, ChangesForm, KitUploadForm
+from crm.signup.models import Signup, SignupRequest
 
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin/demandes")
 protect_admin(admin_bp)
@@ -31,8 +32,23 @@ def inbox_view() -> str:
         which = "open"
     page = inbox.inbox_page(which, request.args.get("page", 1, type=int) or 1, current_app.config["PAGE_SIZE"])
     return render_template("signup/inbox.html", page=page, which=which, filters=inbox.FILTERS,
-                           action=ActionForm(), current_kit=kit.current_kit(), open_count=inbox.open_count())
+                           action=ActionForm(), changes_form=ChangesForm(), reviews=proposals.reviews(page.items),
+                           current_kit=kit.current_kit(), open_count=inbox.open_count())
 
+
+@admin_bp.route("/inscriptions/<int:signup_id>/modifications", methods=["POST"])
+def decide_changes(signup_id: int) -> Response:
+    """Apply the proposed changes ticked (the others are dismissed), or dismiss them all: one POST."""
+    signup = db.get_or_404(Signup, signup_id)
+    form = ChangesForm()
+    saved = save_form(form, lambda: proposals.decide(signup, form.decision.data or "", form.fields.data or [],
+                                                     current_user.id))
+    if saved is not None:
+        if saved.value.applied:
+            flash(_("Modifications appliquées : %(fields)s.", fields=", ".join(saved.value.applied_labels)), "success")
+        else:
+            flash(_("Modifications proposées écartées : la fiche n'a pas changé."), "success")
+    return _back()
 
 
 def _act(request_id: int, action: str) -> Response:

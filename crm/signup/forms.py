@@ -7,7 +7,7 @@ from typing import Any
 from crm.forms import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from crm.consent.services import all_topics
@@ -70,6 +70,14 @@ class ResendForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that posts: confirm, unsubscribe, back-office actions (CSRF only)."""
+
+
+class ChangesForm(FlaskForm):
+    """An editor's decision on what a signup proposes for a known record: the fields ticked, and the button
+    pressed ("accept" or "dismiss"). crm.signup.proposals checks both and answers in French."""
+
+    fields = SelectMultipleField(validate_choice=False)
+    decision = StringField()
 
 
 class PreferencesForm(FlaskForm):

@@ -18,7 +18,7 @@ from crm.partners import services as partners
 from crm.partners.models import AmbassadorStatus, Contact, Note, NoteKind
 from crm.signup import mails
 from crm.signup.kit import current_kit
-from crm.signup.models import RequestKind, RequestStatus, Signup, SignupRequest
+from crm.signup.models import ChangeStatus, RequestKind, RequestStatus, Signup, SignupChange, SignupRequest
 
 FILTERS = {"open": _l("À traiter"), "waiting": _l("Adresse non confirmée"), "all": _l("Toutes")}
 
@@ -86,10 +86,15 @@ def send_waiting_kits(user_id: int | None = None) -> int:
 
 
 def _open_clause() -> sa.ColumnElement[bool]:
+    """A request still to act on, or proposed changes an editor has to examine (once the address is confirmed)."""
     note = aliased(Note)
     task_done = sa.exists().where(note.id == SignupRequest.note_id, note.done_at.is_not(None))
-    return sa.exists().where(SignupRequest.signup_id == Signup.id,
-                             SignupRequest.status == RequestStatus.OPEN.value, ~task_done)
+    open_request = sa.exists().where(SignupRequest.signup_id == Signup.id,
+                                     SignupRequest.status == RequestStatus.OPEN.value, ~task_done)
+    open_changes = sa.exists().where(SignupChange.signup_id == Signup.id,
+                                     SignupChange.status == ChangeStatus.OPEN.value,
+                                     Contact.id == Signup.contact_id, Contact.email.is_not(None))
+    return sa.or_(open_request, sa.and_(Signup.confirmed_at.is_not(None), open_changes))
 
 
 def inbox_page(which: str, page: int, per_page: int) -> Page[Signup]:

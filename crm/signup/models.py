@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -87,6 +88,9 @@ class Signup(db.Model):
     requests: Mapped[list[SignupRequest]] = relationship(
         back_populates="signup", cascade="all, delete-orphan", order_by="SignupRequest.id", lazy="selectin"
     )
+    changes: Mapped[list[SignupChange]] = relationship(
+        back_populates="signup", cascade="all, delete-orphan", order_by="SignupChange.id", lazy="selectin"
+    )
 
 
 class SignupRequest(db.Model):
@@ -124,6 +128,63 @@ class SignupRequest(db.Model):
     @property
     def status_label(self) -> str:
         return REQUEST_STATUS_LABELS[RequestStatus(self.effective_status)]
+
+
+class ChangeStatus(StrEnum):
+    OPEN = "open"  # waits for an editor (once the address is confirmed)
+    ACCEPTED = "accepted"
+    DISMISSED = "dismissed"
+
+
+CHANGE_STATUS_LABELS = {
+    ChangeStatus.OPEN: _l("À examiner"),
+    ChangeStatus.ACCEPTED: _l("Appliquée"),
+    ChangeStatus.DISMISSED: _l("Écartée"),
+}
+
+
+class SignupChange(db.Model):
+    """A value the public form gave for a record the team already holds: a proposal, never a write. An editor
+    applies it or not (crm.signup.proposals); until then the contact and its organisation stay as they were."""
+
+    __tablename__ = "signup_changes"
+    __table_args__ = (sa.UniqueConstraint("signup_id", "field"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signup_id: Mapped[int] = mapped_column(sa.ForeignKey("signups.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    # The known organisation the change is about: the one whose own field it changes, or the one the contact
+    # would move to.
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    field: Mapped[str] = mapped_column(sa.String(30))
+    # The proposed value as JSON, in a Text column: an erasure replaces it like any free text about the person.
+    value: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(12), default=ChangeStatus.OPEN.value)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    signup: Mapped[Signup] = relationship(back_populates="changes")
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    decided_by: Mapped[User | None] = relationship()
+
+    @classmethod
+    def of(cls, contact_id: int, field: str, value: Any, organisation_id: int | None = None) -> SignupChange:
+        return cls(contact_id=contact_id, field=field, value=json.dumps(value, ensure_ascii=False),
+                   organisation_id=organisation_id, status=ChangeStatus.OPEN.value)
+
+    @property
+    def proposed(self) -> Any:
+        """The value as proposed; None where it cannot be read any more (replaced by an erasure)."""
+        try:
+            return json.loads(self.value)
+        except ValueError:
+            return None
+
+    @property
+    def status_label(self) -> str:
+        return CHANGE_STATUS_LABELS[ChangeStatus(self.status)]
 
 
 class CommunicationKit(db.Model):

@@ -12,7 +12,7 @@ from crm.consent.models import ConsentAction, ConsentRecord, OptInStatus, Subscr
 from crm.db import utcnow
 from crm.extensions import db
 from crm.partners.models import Contact, Organisation
-from crm.signup.models import Signup
+from crm.signup.models import Signup, SignupChange
 
 
 def _delete_contact(contact: Contact) -> None:
@@ -32,7 +32,10 @@ def _has_other_signups(contact_id: int, excluded: set[int]) -> bool:
 
 
 def purge_unconfirmed(days: int) -> int:
-    """Delete signups left unconfirmed for ``days`` days; returns how many. Flushes; the caller commits."""
+    """Delete signups left unconfirmed for ``days`` days; returns how many. Flushes; the caller commits.
+
+    A signup never wrote on a contact or an organisation it did not create: what it proposed for them goes with
+    it (``Signup.changes``), so for a known contact only the consent state has to go back."""
     cutoff = utcnow() - timedelta(days=days)
     stale = list(db.session.scalars(sa.select(Signup).where(Signup.confirmed_at.is_(None),
                                                             Signup.created_at < cutoff).order_by(Signup.id)))
@@ -68,6 +71,8 @@ def purge_unconfirmed(days: int) -> int:
 
 
 def _org_in_use(organisation_id: int) -> bool:
+    """Still someone's organisation, a signup's, or the one a proposed change names (another person's signup)."""
     used = sa.or_(sa.exists().where(Signup.organisation_id == organisation_id),
-                  sa.exists().where(Contact.organisation_id == organisation_id))
+                  sa.exists().where(Contact.organisation_id == organisation_id),
+                  sa.exists().where(SignupChange.organisation_id == organisation_id))
     return bool(db.session.scalar(sa.select(used)))

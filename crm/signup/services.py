@@ -16,11 +16,11 @@ from crm.extensions import db
 from crm.partners import services as partners
 from crm.partners import taxonomy
 from crm.partners.models import Contact, Organisation, Sector
-from crm.forms import InvalidEmail, normalize_email
-from crm.partners.normalize import InvalidSiret, normalize_siret, search_key
-from crm.partners.services import ContactInput, OrganisationInput, PartnerValidationError
+from crm.forms import InvalidEmail, normalize_email, untranslated
+from crm.partners.normalize import InvalidSiret, normalize_siret
+from crm.partners.services import ContactInput, PartnerValidationError
 from crm.partners.territory import InvalidPostalCode, locate
-from crm.signup import inbox, mails
+from crm.signup import inbox, mails, proposals
 from crm.signup.models import RequestKind, Signup, SignupRequest, french_labels
 from crm.signup.wording import CONSENT_TEXT, CONSENT_VERSION
 
@@ -104,79 +104,61 @@ def validation_errors(data: SignupInput) -> dict[str, str]:
     return {}
 
 
-def _find_organisation(name: str, siret: str | None, postal_code: str) -> Organisation | None:
-    if siret:
-        found = partners.find_organisation_by_siret(siret)
-        if found is not None:
-            return found
-    stmt = sa.select(Organisation).where(Organisation.name_key == search_key(name),
-                                         Organisation.postal_code == postal_code).order_by(Organisation.id)
-    for candidate in db.session.scalars(stmt):
-        if not siret or candidate.siret in (None, siret):
-            return candidate
-    return None
+def _new_contact(data: SignupInput, clean: _Clean, organisation: Organisation) -> Contact:
+    return partners.save_contact(ContactInput(
+        email=clean.email, first_name=data.first_name, last_name=data.last_name, phone=data.phone,
+        job_title=data.job_title, organisation_id=organisation.id, sectors=data.sectors, axes=data.axes))
 
 
-def _save_organisation(data: SignupInput, clean: _Clean) -> tuple[Organisation, bool]:
-    organisation = _find_organisation(data.organisation_name, clean.siret, clean.postal_code)
-    sectors = [data.sector] if data.sector else []
-    if organisation is None:
-        created = partners.save_organisation(OrganisationInput(
-            name=data.organisation_name, siret=clean.siret or "", sectors=sectors,
-            postal_code=clean.postal_code, commune=data.commune))
-        return created, True
-    # Known organisation: fill what was missing, never erase what the team entered.
-    merged = OrganisationInput(
-        name=organisation.name, kind=organisation.kind.code if organisation.kind else "",
-        sectors=sorted({s.code for s in organisation.sectors} | set(sectors)),
-        naf_code=organisation.naf_code or "", siret=organisation.siret or clean.siret or "",
-        headcount_band=organisation.headcount_band or "", address=organisation.address,
-        postal_code=organisation.postal_code or clean.postal_code,
-        commune=organisation.commune or data.commune, website=organisation.website)
-    return partners.save_organisation(merged, organisation), False
-
-
-def _save_contact(data: SignupInput, clean: _Clean, organisation: Organisation) -> tuple[Contact, bool]:
-    contact = partners.find_contact_by_email(clean.email)
-    if contact is None:
-        created = partners.save_contact(ContactInput(
-            email=clean.email, first_name=data.first_name, last_name=data.last_name, phone=data.phone,
-            job_title=data.job_title, organisation_id=organisation.id, sectors=data.sectors, axes=data.axes))
-        return created, True
-    merged = ContactInput(
-        email=clean.email, first_name=data.first_name.strip() or contact.first_name,
-        last_name=data.last_name.strip() or contact.last_name, civility=contact.civility,
-        phone=data.phone.strip() or contact.phone, job_title=data.job_title.strip() or contact.job_title,
-        organisation_id=organisation.id,
-        sectors=sorted({s.code for s in contact.sectors} | set(data.sectors)),
-        axes=sorted({a.code for a in contact.axes} | set(data.axes)),
-        ambassador_status=contact.ambassador_status, kit_sent_on=contact.kit_sent_on, language=contact.language)
-    return partners.save_contact(merged, contact), False
+def _as_proposed(data: SignupInput, clean: _Clean) -> ContactInput:
+    return ContactInput(email=clean.email, first_name=data.first_name, last_name=data.last_name, phone=data.phone,
+                        job_title=data.job_title, sectors=data.sectors, axes=data.axes)
 
 
 def submit(data: SignupInput) -> Signup:
-    """Record a signup and queue its confirmation mail; raises ``SignupError`` before writing anything."""
+    """Record a signup and queue its confirmation mail; raises ``SignupError`` before writing anything.
+
+    A new address makes a new contact (and a new organisation when the one named is unknown), pending until
+    confirmed. A known contact and a known organisation are never written: what the form says differently is kept
+    on the signup as proposed changes, for an editor to apply or not (crm.signup.proposals)."""
     clean = _validate(data)
-    try:
-        organisation, new_organisation = _save_organisation(data, clean)
-        contact, new_contact = _save_contact(data, clean, organisation)
-    except PartnerValidationError as exc:  # the caller rolls back
-        raise SignupError(exc.errors) from exc
+    named = proposals.NamedOrganisation(name=data.organisation_name.strip(), postal_code=clean.postal_code,
+                                        siret=clean.siret, commune=data.commune.strip(), sector=data.sector)
+    match = proposals.find_organisation(named)
+    contact = partners.find_contact_by_email(clean.email)
+    new_contact = contact is None
+    new_organisation = False
+    if contact is None:
+        organisation = match
+        try:
+            if organisation is None:
+                organisation, new_organisation = proposals.create_organisation(named), True
+            contact = _new_contact(data, clean, organisation)
+        except PartnerValidationError as exc:  # the caller rolls back
+            raise SignupError(exc.errors) from exc
+        changes = proposals.propose(contact, None, named, match)
+    else:
+        organisation = contact.organisation
+        changes = proposals.propose(contact, _as_proposed(data, clean), named, match)
     subscription = consent.subscription_of(contact)
     previous = subscription.status
     if previous != OptInStatus.CONFIRMED.value:
         consent.set_status(contact, OptInStatus.PENDING)
-    signup = Signup(contact_id=contact.id, organisation_id=organisation.id, message=data.message.strip(),
-                    wording_version=CONSENT_VERSION, created_contact=new_contact,
+    signup = Signup(contact_id=contact.id, organisation_id=organisation.id if organisation else None,
+                    message=data.message.strip(), wording_version=CONSENT_VERSION, created_contact=new_contact,
                     created_organisation=new_organisation, previous_status=previous, ip=data.ip)
     signup.requests = [SignupRequest(contact_id=contact.id, kind=kind) for kind in clean.requests]
+    signup.changes = changes
     db.session.add(signup)
     consent.record(contact, ConsentAction.SUBSCRIBE, kind="signup", source="form",
                    wording_version=CONSENT_VERSION, wording=CONSENT_TEXT, ip=data.ip,
                    detail=", ".join(clean.requests))
     db.session.flush()
-    labels = french_labels(clean.requests)
-    audit.record("signup", "contact", contact.id, "Inscription par le formulaire public : " + ", ".join(labels))
+    summary = "Inscription par le formulaire public : " + ", ".join(french_labels(clean.requests))
+    if changes:
+        summary += " ; modifications proposées : " + ", ".join(
+            untranslated(proposals.FIELD_LABELS[c.field]).lower() for c in changes)
+    audit.record("signup", "contact", contact.id, summary)
     mails.send_confirmation(contact)
     return signup
 

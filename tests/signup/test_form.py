@@ -11,7 +11,7 @@ from crm.consent.models import ConsentRecord, OptInStatus, Subscription
 from crm.extensions import db
 from crm.mail.pipeline import send_due
 from crm.partners.models import Contact, Organisation
-from crm.signup.models import Signup
+from crm.signup.models import Signup, SignupChange
 from crm.signup.wording import CONSENT_TEXT, CONSENT_VERSION
 from tests.signup.helpers import counts, form_data, link_in
 
@@ -71,7 +71,9 @@ def test_signing_up_twice_with_case_and_spaces_keeps_one_contact_with_both_reque
     assert first.status_code == second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
     (contact,) = db.session.scalars(sa.select(Contact)).all()
-    assert contact.phone == "02 33 00 00 00"
+    assert contact.phone == ""  # the second signup proposes the phone; only an editor writes it
+    assert [(c.field, c.proposed) for c in db.session.scalars(sa.select(SignupChange))] == [
+        ("phone", "02 33 00 00 00")]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 1
     kinds = sorted(r.kind for s in db.session.scalars(sa.select(Signup)) for r in s.requests)
     assert kinds == ["ambassador", "newsletter"]
