@@ -12,7 +12,7 @@ from crm import create_app
 from crm.extensions import db
 from tests.test_migrations import SCHEMA, _empty_database_url
 
-BEFORE, AFTER = "7c4e2a91b3d5", "e4b7d2a9c613"
+BEFORE, AFTER = "9d2b6f0e1a47", "e4b7d2a9c613"
 
 
 def _populate(connection: sa.Connection) -> None:

@@ -1,7 +1,7 @@
 """signup changes: what the public form proposes for a known contact or organisation, for an editor to apply or not
 
 Revision ID: e4b7d2a9c613
-Revises: 7c4e2a91b3d5
+Revises: 9d2b6f0e1a47
 Create Date: 2026-12-02 09:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import crm.db
 
 
 revision = 'e4b7d2a9c613'
-down_revision = '7c4e2a91b3d5'
+down_revision = '9d2b6f0e1a47'
 branch_labels = None
 depends_on = None
 
@@ -34,7 +34,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_signup_changes_organisation_id_organisations'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['signup_id'], ['signups.id'], name=op.f('fk_signup_changes_signup_id_signups'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_signup_changes')),
-    sa.UniqueConstraint('signup_id', 'field', name=op.f('uq_signup_changes_signup_id_field'))
+    sa.UniqueConstraint('signup_id', 'field', name=op.f('uq_signup_changes_signup_id_field')),
+    sqlite_autoincrement=True,  # ids never reused (9d2b6f0e1a47)
     )
     with op.batch_alter_table('signup_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_signup_changes_contact_id'), ['contact_id'], unique=False)

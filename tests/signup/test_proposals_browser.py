@@ -7,7 +7,7 @@ import pytest
 from crm.extensions import db
 from crm.partners.models import Contact
 from crm.signup import services as signup
-from tests.conftest import PASSWORD, LiveServer
+from tests.fixtures import PASSWORD, LiveServer
 from tests.signup.test_proposals import EMAIL, VALID_SIRET, _known_partner
 
 pytestmark = pytest.mark.browser
