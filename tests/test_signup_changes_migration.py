@@ -8,9 +8,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from crm import create_app
 from crm.extensions import db
-from tests.test_migrations import SCHEMA, _empty_database_url
+from tests.test_migrations import empty_database
 
 BEFORE, AFTER = "9d2b6f0e1a47", "e4b7d2a9c613"
 
@@ -45,42 +44,29 @@ def _rows(connection: sa.Connection) -> list[list[tuple[object, ...]]]:
 
 
 def test_signup_changes_table_on_a_populated_database(database_url: str, tmp_path: Path) -> None:
-    url = _empty_database_url(database_url, tmp_path)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test"})
-    try:
-        with app.app_context():
-            try:
-                upgrade(revision=BEFORE)
-                with db.engine.begin() as connection:
-                    _populate(connection)
-                    before = _rows(connection)
-                upgrade(revision=AFTER)
-                db.engine.dispose()  # migrations leave their pooled connection with foreign keys off (SQLite)
-                with db.engine.begin() as connection:
-                    assert _rows(connection) == before
-                    assert connection.scalar(sa.text("SELECT COUNT(*) FROM signup_changes")) == 0
-                    connection.execute(sa.text(
-                        "INSERT INTO signup_changes (signup_id, contact_id, organisation_id, field, value, status) "
-                        "SELECT id, contact_id, organisation_id, 'phone', '\"06 00 00 00 00\"', 'open' FROM signups"))
-                    connection.execute(sa.text("DELETE FROM signups WHERE id = (SELECT MIN(id) FROM signups)"))
-                    # The change goes with its signup; the organisation deleted leaves the other one unattached.
-                    assert connection.scalar(sa.text("SELECT COUNT(*) FROM signup_changes")) == 1
-                    connection.execute(sa.text("UPDATE contacts SET organisation_id = NULL"))
-                    connection.execute(sa.text("UPDATE signups SET organisation_id = NULL"))
-                    connection.execute(sa.text("DELETE FROM organisations"))
-                    assert list(connection.execute(sa.text("SELECT organisation_id, field FROM signup_changes"))) == [
-                        (None, "phone")]
-                columns = {c["name"]: c["nullable"] for c in sa.inspect(db.engine).get_columns("signup_changes")}
-                assert columns["value"] is False and columns["organisation_id"] is True
-                downgrade(revision=BEFORE)
-                assert "signup_changes" not in sa.inspect(db.engine).get_table_names()
-                with db.engine.connect() as connection:
-                    assert connection.scalar(sa.text("SELECT COUNT(*) FROM contacts")) == 2
-            finally:
-                db.engine.dispose()
-    finally:
-        if database_url.startswith("postgresql"):
-            engine = sa.create_engine(database_url)
-            with engine.begin() as connection:
-                connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            engine.dispose()
+    with empty_database(database_url, tmp_path):
+        upgrade(revision=BEFORE)
+        with db.engine.begin() as connection:
+            _populate(connection)
+            before = _rows(connection)
+        upgrade(revision=AFTER)
+        with db.engine.begin() as connection:  # the pooled connection enforces foreign keys again
+            assert _rows(connection) == before
+            assert connection.scalar(sa.text("SELECT COUNT(*) FROM signup_changes")) == 0
+            connection.execute(sa.text(
+                "INSERT INTO signup_changes (signup_id, contact_id, organisation_id, field, value, status) "
+                "SELECT id, contact_id, organisation_id, 'phone', '\"06 00 00 00 00\"', 'open' FROM signups"))
+            connection.execute(sa.text("DELETE FROM signups WHERE id = (SELECT MIN(id) FROM signups)"))
+            # The change goes with its signup; the organisation deleted leaves the other one unattached.
+            assert connection.scalar(sa.text("SELECT COUNT(*) FROM signup_changes")) == 1
+            connection.execute(sa.text("UPDATE contacts SET organisation_id = NULL"))
+            connection.execute(sa.text("UPDATE signups SET organisation_id = NULL"))
+            connection.execute(sa.text("DELETE FROM organisations"))
+            assert list(connection.execute(sa.text("SELECT organisation_id, field FROM signup_changes"))) == [
+                (None, "phone")]
+        columns = {c["name"]: c["nullable"] for c in sa.inspect(db.engine).get_columns("signup_changes")}
+        assert columns["value"] is False and columns["organisation_id"] is True
+        downgrade(revision=BEFORE)
+        assert "signup_changes" not in sa.inspect(db.engine).get_table_names()
+        with db.engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT COUNT(*) FROM contacts")) == 2
