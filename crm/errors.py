@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from werkzeug.exceptions import BadRequest
+
 GENERAL = "__all__"  # a message about the whole form, not one field
 
 
@@ -12,3 +14,8 @@ class ValidationError(ValueError):
     def __init__(self, errors: dict[str, str] | str) -> None:
         self.errors = errors if isinstance(errors, dict) else {GENERAL: errors}
         super().__init__("; ".join(self.errors.values()))
+
+
+class RefusedInput(BadRequest):
+    """A 400 whose description is written for the reader (French, through gettext): the error page shows it.
+    Other errors' descriptions are Werkzeug's or a library's, in English: the page has its own words for them."""

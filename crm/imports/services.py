@@ -18,6 +18,8 @@ from crm.imports.reading import ImportFileError, Sheet, read_file
 UPLOAD_MAX_AGE_SECONDS = 24 * 3600
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 _TOKEN_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+# A token names two files: far below any file-name limit (``secrets.token_urlsafe(16)`` gives 22 characters).
+MAX_TOKEN_LENGTH = 64
 
 __all__ = ["ImportFileError", "ImportRefused", "Mode", "Upload", "run_import", "save_upload", "load_upload"]
 
@@ -39,7 +41,7 @@ def _folder() -> Path:
 
 
 def _paths(token: str) -> tuple[Path, Path]:
-    if not token or set(token) - _TOKEN_CHARS:
+    if not token or len(token) > MAX_TOKEN_LENGTH or set(token) - _TOKEN_CHARS:
         raise ImportFileError("Ce fichier d'import n'existe plus : déposez-le à nouveau.")
     return _folder() / f"{token}.data", _folder() / f"{token}.json"
 
