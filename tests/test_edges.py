@@ -1,11 +1,12 @@
 """Bad input gets a clear answer, never a 500: ids beyond what a database column holds, absurd page numbers,
-over-long tokens, NUL bytes."""
+over-long tokens, NUL bytes; and a database built by the migrations alone is usable (reference data included)."""
 
 from __future__ import annotations
 
 import io
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -225,3 +226,140 @@ def test_a_merge_naming_an_id_beyond_range_is_refused(client: FlaskClient, login
     assert client.post(url, data={"keep": first.id, "drop": 2**31 - 1}).status_code == 404
     merged = client.post(url, data={"keep": first.id, "drop": second.id})
     assert merged.status_code == 302 and merged.headers["Location"].endswith(f"/admin/contacts/{first.id}")
+
+
+# --- Reference data ships with the migrations -----------------------------------------------------
+
+MIGRATED_SCHEMA = "reference_data_check"
+
+
+@pytest.fixture
+def migrated_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database (a schema of its own on PostgreSQL) for ``flask db upgrade`` alone to build."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {MIGRATED_SCHEMA} CASCADE"))
+        connection.execute(sa.text(f"CREATE SCHEMA {MIGRATED_SCHEMA}"))
+    separator = "&" if "?" in database_url else "?"
+    yield f"{database_url}{separator}options=-csearch_path%3D{MIGRATED_SCHEMA}"
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {MIGRATED_SCHEMA} CASCADE"))
+    engine.dispose()
+
+
+def _migrated_app(url: str, tmp_path: Path) -> Flask:
+    from crm import create_app
+    from tests.conftest import RequestIsolatingClient
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test", "MAIL_SERVER": None,
+                      "MAILDIR_PATH": str(tmp_path / "outbox"), "BASE_URL": "http://localhost",
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    app.test_client_class = RequestIsolatingClient
+    return app
+
+
+def _reference_codes() -> dict[str, set[str]]:
+    from crm.consent.models import Topic
+    from crm.partners.models import Axis, OrganisationKind, Sector
+
+    return {model.__tablename__: set(db.session.scalars(sa.select(model.code)))
+            for model in (Topic, OrganisationKind, Sector, Axis)}
+
+
+def _signup_and_confirm(client: FlaskClient) -> str:
+    """A signup through the public form, then its confirmation link posted: the confirmation page's text."""
+    from crm.extensions import mail
+    from tests.signup.conftest import form_data, link_in, path_of
+
+    with mail.record_messages() as sent:
+        assert client.post("/inscription", data=form_data(requests=["newsletter", "join"])).status_code == 303
+        confirmed = client.post(path_of(link_in(sent[-1], "/inscription/confirmer/")))
+    assert confirmed.status_code == 200, confirmed.get_data(as_text=True)[-2000:]
+    return confirmed.get_data(as_text=True)
+
+
+def test_a_database_built_by_the_migrations_alone_takes_a_signup_and_its_confirmation(
+        migrated_url: str, tmp_path: Path) -> None:
+    from flask_migrate import upgrade
+
+    from crm.consent import services as consent
+    from crm.consent.services import TOPICS, load_topics
+    from crm.partners.models import Contact
+    from crm.partners.taxonomy import AXES, ORGANISATION_KINDS, SECTORS, load_reference_taxonomy
+
+    app = _migrated_app(migrated_url, tmp_path)
+    with app.app_context():
+        try:
+            upgrade()
+            # Every code the application knows today is there: new reference data comes with its migration.
+            assert _reference_codes() == {
+                "topics": {code for code, _, _ in TOPICS},
+                "organisation_kinds": {code for code, _ in ORGANISATION_KINDS},
+                "sectors": {code for code, _ in SECTORS},
+                "axes": {code for code, _ in AXES},
+            }
+            _signup_and_confirm(app.test_client())
+            contact = db.session.scalar(sa.select(Contact).where(Contact.email == "anne.martin@example.org"))
+            assert contact is not None and consent.topic_codes(contact) == {"lettre", "evenements"}
+            # `flask taxonomy load` still works, and has nothing left to add.
+            assert load_reference_taxonomy() + load_topics() == 0
+            result = app.test_cli_runner().invoke(args=["taxonomy", "load"])
+            assert result.exit_code == 0 and "(0 entrée(s) ajoutée(s))" in result.output
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_the_reference_data_migration_keeps_what_taxonomy_load_put_there(migrated_url: str, tmp_path: Path) -> None:
+    """A database where `flask taxonomy load` ran before this migration: no twin, and the team's labels stay."""
+    from flask_migrate import upgrade
+
+    from crm.consent.services import TOPICS
+    from crm.partners.models import Sector
+
+    app = _migrated_app(migrated_url, tmp_path)
+    with app.app_context():
+        try:
+            upgrade(revision="7c4e2a91b3d5")
+            db.session.add(Sector(code="plasturgie", label="Plasturgie (renommée par l'équipe)", position=0))
+            db.session.commit()
+            upgrade()
+            labels = {code: label for code, label in db.session.execute(sa.select(Sector.code, Sector.label))}
+            assert labels["plasturgie"] == "Plasturgie (renommée par l'équipe)" and len(labels) == 4
+            assert len(_reference_codes()["topics"]) == len(TOPICS)
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_a_confirmation_without_any_topic_in_the_database_still_confirms(client: FlaskClient) -> None:
+    """Reference data gone (deleted by hand, never loaded): the confirmation subscribes to nothing it cannot
+    find, and still confirms; no INSERT without values, no missing code raising."""
+    from crm.consent import services as consent
+    from crm.consent.models import OptInStatus, Subscription, Topic
+    from crm.partners.models import Contact
+
+    db.session.execute(sa.delete(Topic))
+    db.session.commit()
+    page = _signup_and_confirm(client)
+    assert "confirm" in page.lower()
+    contact = db.session.scalar(sa.select(Contact).where(Contact.email == "anne.martin@example.org"))
+    assert db.session.get(Subscription, contact.id).status == OptInStatus.CONFIRMED.value
+    assert consent.topic_codes(contact) == set()
+    consent.set_topics(contact, {"lettre", "code-inconnu"})  # a code with no row: nothing to link, no error
+    assert consent.topic_codes(contact) == set()
+
+
+def test_topics_are_set_from_their_codes_and_unknown_codes_are_ignored(app: Flask) -> None:
+    """The other side of the rule: known codes are linked, unknown ones dropped, an empty set unlinks all."""
+    from crm.consent import services as consent
+    from tests.privacy import people
+
+    person = people.make_person("Louis", "Exemple", "louis.exemple@example.org", "")
+    consent.set_topics(person, {"lettre", "club", "code-inconnu"})
+    assert consent.topic_codes(person) == {"lettre", "club"}
+    consent.set_topics(person, set())
+    assert consent.topic_codes(person) == set()
