@@ -35,6 +35,8 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Pages that show what only the team may see, and downloads: never kept by a browser or a proxy.
+BACK_OFFICE_PATH = re.compile(r"^/(?:admin|mon-compte)(?:/|$)")
 
 
 def _security_headers(response: Response) -> Response:
@@ -46,6 +48,8 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if BACK_OFFICE_PATH.match(request.path) or headers.get("Content-Disposition", "").startswith("attachment"):
+        headers["Cache-Control"] = "no-store"
     return response
 
 
