@@ -213,6 +213,21 @@ def test_an_import_token_of_the_expected_shape_still_opens_its_upload(client: Fl
     assert client.get(uploaded.headers["Location"]).status_code == 200
 
 
+@pytest.mark.parametrize("raw", [
+    "Nom;Prénom;E-mail\nExem\x00ple;Camille;camille@example.org\n".encode(),
+    "Nom;Prénom;E-mail\nExemple;Camille;camille@example.org\n".encode("utf-16"),  # Excel's « Texte Unicode »
+])
+def test_an_imported_file_holding_nul_bytes_is_refused_in_french(client: FlaskClient, login: Any, raw: bytes) -> None:
+    from crm.partners.models import Contact
+
+    login("editor")
+    refused = client.post("/admin/donnees/import", data={"file": (io.BytesIO(raw), "contacts.csv")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 200  # the upload form again, with the file's problem beside the field
+    assert "contient des caractères nuls" in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Contact)) == 0
+
+
 def test_a_merge_naming_an_id_beyond_range_is_refused(client: FlaskClient, login: Any) -> None:
     from tests.privacy import people
 
