@@ -59,12 +59,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ext.limiter.init_app(app)
     ext.login_manager.init_app(app)
 
-    from crm import i18n, security, templating
+    from crm import errors, i18n, security, templating
     from crm.consent import mail_kinds
 
     ext.babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
     security.init_app(app)
+    errors.init_app(app)
     templating.init_app(app)
 
     ext.install(app, [importlib.import_module(name).feature for name in FEATURES])

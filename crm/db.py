@@ -20,6 +20,11 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest value an ``Integer`` column holds on every database (int4 on PostgreSQL; SQLite goes to 2**63 - 1):
+# no id can be larger, so a larger number from a URL or a form names nothing, and must never reach a query.
+MAX_INTEGER = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

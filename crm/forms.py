@@ -12,10 +12,12 @@ from flask import flash, request
 from flask_babel import gettext
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
-from wtforms import SelectChoice, SelectMultipleField
+from wtforms import IntegerField, SelectChoice, SelectMultipleField
 from flask_wtf import FlaskForm
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import InputRequired, NumberRange
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from crm.db import MAX_INTEGER
 from crm.errors import ValidationError
 from crm.extensions import db
 
@@ -73,6 +75,17 @@ def choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class IdField(IntegerField):
+    """A record's id in a hidden input: required, a whole number from 1 to what an ``Integer`` column holds, so
+    that a number the database would refuse never reaches a query."""
+
+    widget = HiddenInput()
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, [InputRequired(), NumberRange(min=1, max=MAX_INTEGER), *(validators or ())],
+                         **kwargs)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
+from crm.db import MAX_INTEGER
 from crm.extensions import db
 
 T = TypeVar("T")
@@ -43,10 +44,16 @@ class Page(Generic[T]):
         return 0 if not self.items else (self.page - 1) * self.per_page + len(self.items)
 
 
+def page_number(page: int, per_page: int) -> int:
+    """``page`` within what a query can ask for: from 1 to the page that starts at the last row an ``Integer``
+    id can number (beyond, the page is empty anyway; the database would refuse the offset)."""
+    return min(max(1, page), MAX_INTEGER // max(1, per_page) + 1)
+
+
 def paginate(stmt: sa.Select[Any], page: int, per_page: int, count_limit: int | None = None) -> Page[Any]:
     """One page of ``stmt``. With ``count_limit``, counting stops there, so that a broad search on a large
     base costs the same as on a small one (the page then says "plus de N")."""
-    page = max(1, page)
+    page = page_number(page, per_page)
     counted = stmt.order_by(None)
     if count_limit is not None:
         counted = counted.limit(count_limit + 1)

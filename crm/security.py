@@ -1,4 +1,9 @@
-"""Security headers, the guards every back-office blueprint uses, and every signed link the tool puts in a mail.
+"""Security headers, the guards every request and every back-office blueprint goes through, and every signed
+link the tool puts in a mail.
+
+Guards on input: an ``<int:...>`` URL segment matches only what an ``Integer`` column holds (a larger number is a
+404, never a query the database refuses), and a NUL byte anywhere in the path, the query or a form is refused
+with a 400 in French (PostgreSQL cannot store it in a text column).
 
 Signed links (confirm, preferences, unsubscribe, kit, RSVP, and those to come): one salt scheme
 (``crm.<purpose>``), one error family (``TokenError``: ``TokenExpired`` / ``TokenInvalid``), URLs built from the
@@ -16,10 +21,14 @@ from functools import lru_cache, wraps
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, request
+from flask_babel import gettext
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
+from crm.db import MAX_INTEGER
+from crm.errors import RefusedInput
 from crm.extensions import login_manager
 
 CONTENT_SECURITY_POLICY = (
@@ -27,6 +36,8 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Pages that show what only the team may see, and downloads: never kept by a browser or a proxy.
+BACK_OFFICE_PATH = re.compile(r"^/(?:admin|mon-compte)(?:/|$)")
 
 
 def _security_headers(response: Response) -> Response:
@@ -38,7 +49,40 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if BACK_OFFICE_PATH.match(request.path) or headers.get("Content-Disposition", "").startswith("attachment"):
+        headers["Cache-Control"] = "no-store"
     return response
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` as the application uses it, for ids: a number larger than an ``Integer`` column holds does
+    not match the rule (404), instead of reaching the database (an overflow, a 500)."""
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_INTEGER,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def _has_nul(values: Any) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values.getlist(key)) for key in values)
+
+
+def _nul_in_request() -> bool:
+    if "\x00" in request.path or _has_nul(request.args):
+        return True
+    if request.method in SAFE_METHODS:
+        return False
+    file_names = (upload.filename or "" for _, upload in request.files.items(multi=True))
+    return _has_nul(request.form) or any("\x00" in name for name in file_names)
+
+
+def _refuse_nul_bytes() -> None:
+    """No text with a NUL byte goes further than this: PostgreSQL refuses it in a text column, and no one types
+    it. One check for the path, the query string and every form (file names included), before any view reads
+    them."""
+    if _nul_in_request():
+        raise RefusedInput(gettext("Votre saisie contient un caractère invisible non autorisé (caractère nul) : "
+                                   "retirez-le puis recommencez."))
 
 
 def protect_admin(bp: Blueprint, write_role: str = "editor", read_role: str = "viewer") -> None:
@@ -72,6 +116,9 @@ def admin_only(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def init_app(app: Flask) -> None:
+    """Called before any blueprint is registered: the rules are built with these converters."""
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(_refuse_nul_bytes)
     app.after_request(_security_headers)
 
 

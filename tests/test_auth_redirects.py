@@ -22,7 +22,6 @@ OFF_SITE = [
     "http:/evil.example",
     "javascript:alert(1)",
     "http://[evil",
-    "/%00/evil.example",
     "admin/contacts/",
     "",
 ]
@@ -34,6 +33,16 @@ def test_next_off_the_site_goes_to_the_dashboard(client, make_user, target: str)
     response = client.post(f"/connexion?next={target}", data={"email": "viewer@example.org", "password": PASSWORD})
     assert response.status_code == 302
     assert response.location == DASHBOARD
+
+
+def test_next_holding_a_nul_byte_is_refused_before_any_redirect(client, make_user) -> None:
+    """The app-wide guard (crm.security) refuses any query value with a NUL byte: a 400 in French, no redirect."""
+    make_user("viewer")
+    response = client.post("/connexion?next=/%00/evil.example",
+                           data={"email": "viewer@example.org", "password": PASSWORD})
+    assert response.status_code == 400 and response.location is None
+    assert "caractère nul" in response.get_data(as_text=True)
+    assert safe_next("/\x00/evil.example", DASHBOARD) == DASHBOARD  # and safe_next alone would not follow it
 
 
 @pytest.mark.parametrize("target, expected", [

@@ -20,6 +20,7 @@ from crm.db import utcnow
 from crm.extensions import db
 from crm.partners.models import Contact
 
+# Shipped by the migrations as well as by `flask taxonomy load`: a new topic needs a data migration too.
 TOPICS = [
     ("lettre", "Lettre d'information", "La lettre d'information Territoires d'industrie."),
     ("evenements", "Invitations aux événements", "Comités techniques, rencontres, ateliers, visites."),
@@ -87,9 +88,11 @@ def topic_codes(contact: Contact) -> set[str]:
 
 
 def set_topics(contact: Contact, codes: set[str]) -> None:
+    """The contact's topics become exactly those of ``codes`` that exist; a code with no row is ignored (reference
+    data not loaded, a topic removed since the link was sent)."""
     db.session.execute(sa.delete(contact_topics).where(contact_topics.c.contact_id == contact.id))
-    if codes:
-        ids = db.session.scalars(sa.select(Topic.id).where(Topic.code.in_(codes))).all()
+    ids = db.session.scalars(sa.select(Topic.id).where(Topic.code.in_(codes))).all() if codes else []
+    if ids:  # an empty list of rows would be an INSERT with no values
         db.session.execute(sa.insert(contact_topics), [{"contact_id": contact.id, "topic_id": i} for i in ids])
     db.session.flush()
 

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField
 
-from crm.forms import choices
+from crm.forms import IdField, choices
 from crm.forms import lazy_gettext as _l
 from crm.imports.fields import FIELDS
 from crm.imports.planning import MODE_LABELS, Mode
@@ -42,5 +42,5 @@ class RunForm(FlaskForm):
 
 
 class MergeForm(FlaskForm):
-    keep = HiddenField()
-    drop = HiddenField()
+    keep = IdField()
+    drop = IdField()

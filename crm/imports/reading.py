@@ -169,6 +169,10 @@ def read_csv(raw: bytes) -> Sheet:
         text, encoding = _decode(raw)
     except UnicodeDecodeError as exc:
         raise ImportFileError("Le fichier n'est ni en UTF-8 ni en Windows-1252.") from exc
+    if "\x00" in text:  # no one types it, PostgreSQL cannot store it: most often a UTF-16 file
+        raise ImportFileError("Le fichier contient des caractères nuls : ce n'est sans doute pas un CSV en UTF-8 ou "
+                              "en Windows-1252 (un export « Texte Unicode » d'Excel, par exemple). Enregistrez-le "
+                              "en « CSV UTF-8 » puis recommencez.")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     delimiter = _sniff_delimiter(text[:text.find("\n")] if "\n" in text else text)
     lines = _Lines(text, delimiter)

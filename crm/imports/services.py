@@ -20,8 +20,9 @@ from crm.imports.reading import ImportFileError, Sheet, read_file
 UPLOAD_MAX_AGE_SECONDS = 24 * 3600
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 SAMPLE_ROWS = 3
-MAX_TOKEN_LENGTH = 64
 _TOKEN_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+# A token names two files: far below any file-name limit (``secrets.token_urlsafe(16)`` gives 22 characters).
+MAX_TOKEN_LENGTH = 64
 
 __all__ = ["ImportFileError", "ImportRefused", "Mode", "Upload", "run_import", "save_upload", "load_upload"]
 

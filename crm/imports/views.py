@@ -137,10 +137,10 @@ def merge_preview(kind: str, first_id: int, second_id: int) -> str:
 @bp.route("/doublons/<any(contacts,structures):kind>/fusionner", methods=["POST"])
 def merge(kind: str) -> Response:
     form = MergeForm()
-    if not form.validate_on_submit() or not (form.keep.data or "").isdigit() or not (form.drop.data or "").isdigit():
+    if not form.validate_on_submit():
         abort(400)
     model = MODELS[kind]
-    keep, drop = db.get_or_404(model, int(form.keep.data)), db.get_or_404(model, int(form.drop.data))
+    keep, drop = db.get_or_404(model, form.keep.data), db.get_or_404(model, form.drop.data)
     try:
         if kind == "contacts":
             report = merging.merge_contacts(keep, drop, user_id=current_user.id)

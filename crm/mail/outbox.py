@@ -1,20 +1,28 @@
 """The Maildir outbox: read for the back office (newest first, each message with its parts), and emptied of a
-person's messages when their data is erased."""
+person's messages when their data is erased.
+
+The messages carry links that act for a person without a login (confirm a signup, change preferences,
+unsubscribe, answer an invitation, download the kit, choose a new password). ``mask_links`` hides them from
+whoever may read the outbox but must not act for people: a path segment that is the ``<token>`` of one of the
+application's routes, and any other part of a link that looks like a signed or random token.
+"""
 
 from __future__ import annotations
 
 import logging
 import mailbox
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app
+from werkzeug.exceptions import HTTPException
 
 from crm.mail.after_commit import after_commit, on_commit
 from crm.mail.transport import open_maildir
@@ -37,6 +45,7 @@ class OutboxMessage:
     html: str | None = None
     headers: list[tuple[str, str]] = field(default_factory=list)
     attachments: list[str] = field(default_factory=list)
+    links_masked: bool = False  # some links were hidden from the reader (mask_links)
 
 
 _KEY = re.compile(r"^(\d+)\.M(\d+)P\d+Q(\d+)")
@@ -83,6 +92,76 @@ def get_message(path: str, key: str) -> OutboxMessage | None:
     if "/" in key or key not in box:
         return None
     return _parse(box, key, with_body=True)
+
+
+# --- Links that act for a person ---------------------------------------------------------------------
+
+MASK = "[masqué]"
+_URL = re.compile(r"https?://[^\s<>\"'`]+")
+_ORIGIN = re.compile(r"^https?://[^/?#]*")
+# Signed tokens (itsdangerous: payload.timestamp.signature) and random ones (secrets.token_urlsafe) are runs of
+# these characters; a shorter run is a word, a number or an id.
+_RUN = re.compile(r"[A-Za-z0-9_.-]{16,}")
+_SHORTEST_SECRET = 16
+
+
+def looks_like_token(text: str) -> bool:
+    """A run of URL-safe characters shaped like a token: dotted like a signed one, or mixing capitals, small
+    letters and digits like a random one (a slug, a date or an id does neither)."""
+    if len(text) < _SHORTEST_SECRET or not _RUN.fullmatch(text):
+        return False
+    if text.count(".") >= 2:
+        return True
+    return any(c.isupper() for c in text) and any(c.islower() for c in text) and any(c.isdigit() for c in text)
+
+
+def _route_token(url: str) -> str | None:
+    """The ``<token>`` of the application's route ``url`` leads to (the URL map decides, under BASE_URL's path)."""
+    path = unquote(urlsplit(url).path)
+    prefix = urlsplit(current_app.config.get("BASE_URL") or "").path.rstrip("/")
+    if prefix and path.startswith(f"{prefix}/"):
+        path = path[len(prefix):]
+    adapter = current_app.url_map.bind("localhost")
+    for method in ("GET", "POST"):
+        try:
+            _endpoint, values = adapter.match(path, method=method)
+        except HTTPException:  # not a route of ours, not with this method, or a redirect
+            continue
+        token = values.get("token")
+        return token if isinstance(token, str) and token else None
+    return None
+
+
+def _mask_url(url: str) -> str:
+    origin = _ORIGIN.match(url)
+    head = origin.group(0) if origin else ""
+    rest = url[len(head):]
+    token = _route_token(url)
+    if token:
+        rest = "/".join(MASK if unquote(segment) == token else segment for segment in rest.split("/"))
+    return head + _RUN.sub(lambda run: MASK if looks_like_token(run.group(0)) else run.group(0), rest)
+
+
+def mask_links(message: OutboxMessage) -> OutboxMessage:
+    """A copy of ``message`` where no link can act for its recipient: in the subject, the text, the HTML and the
+    headers (List-Unsubscribe). A token found in one part is hidden wherever else it appears (the HTML part
+    spells a URL with entities the text part does not have)."""
+    parts = [message.subject, message.text, message.html or "", *(value for _, value in message.headers)]
+    tokens = {token for part in parts for url in _URL.findall(part)
+              if (token := _route_token(url)) and len(token) >= _SHORTEST_SECRET}
+
+    def clean(text: str) -> str:
+        text = _URL.sub(lambda match: _mask_url(match.group(0)), text)
+        for token in sorted(tokens, key=len, reverse=True):
+            text = text.replace(token, MASK)
+        return text
+
+    masked = replace(message, subject=clean(message.subject), text=clean(message.text),
+                     html=clean(message.html) if message.html is not None else None,
+                     headers=[(name, clean(value)) for name, value in message.headers])
+    masked.links_masked = (masked.subject, masked.text, masked.html, masked.headers) != (
+        message.subject, message.text, message.html, message.headers)
+    return masked
 
 
 def _recipients(box: mailbox.Maildir, key: str) -> set[str]:

@@ -1,4 +1,7 @@
-"""The programme's reference taxonomy, loaded idempotently by `flask taxonomy load` and `make run`."""
+"""The programme's reference taxonomy, loaded idempotently by `flask taxonomy load` and `make run`.
+
+The migrations ship it too (a database built by `flask db upgrade` alone must take a signup): an entry added
+here needs a data migration (tests/test_edges.py compares a migrated database with these lists)."""
 
 from __future__ import annotations
 
