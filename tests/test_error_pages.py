@@ -103,7 +103,7 @@ def test_500_page_in_a_broken_transaction_still_draws(make_app: Callable[..., Fl
     with app.app_context():
         client = app.test_client()
         from crm.auth.services import create_user
-        from tests.conftest import PASSWORD
+        from tests.fixtures import PASSWORD
 
         create_user("admin@example.org", PASSWORD, "admin")
         db.session.commit()
@@ -123,8 +123,8 @@ def test_the_signup_form_keeps_its_own_expired_form_page(make_app: Callable[...,
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         client = app.test_client()
-        signup = client.post("/inscription", data={"organisation_name": "Plasturgie du Perche"})
-        login_page = client.post("/connexion", data={"email": "a@example.org", "password": "x"})
+        signup = client.post("/inscription", data={"organisation_name": "Plasturgie du Perche"}, csrf=False)
+        login_page = client.post("/connexion", data={"email": "a@example.org", "password": "x"}, csrf=False)
     assert signup.status_code == 400 and "Code de l'erreur" not in _page(signup)
     assert "Revenir au formulaire" in _page(signup)  # signup/expired_form.html, back to the form
     # Elsewhere a missing CSRF token gets the site's page, in French, not Flask-WTF's English words.

@@ -62,7 +62,7 @@ def _img_src(policy: str) -> str:
 def test_previews_and_the_outbox_frame_load_no_remote_image(client: FlaskClient, login: Any) -> None:
     from crm.mail.rendering import compose
     from crm.mail.transport import send_now
-    from tests.campaigns.factories import campaign
+    from tests.factories import campaign
 
     letter = campaign(body="Bonjour,\n\n![logo](https://pisteur.example.org/logo.png)", schedule=False)
     send_now(compose("elodie@example.org", "Avec image", "texte",

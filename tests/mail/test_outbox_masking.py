@@ -17,7 +17,7 @@ from crm.mail.outbox import MASK, looks_like_token
 from crm.mail.rendering import compose
 from crm.mail.transport import send_now
 from crm.partners.models import Contact
-from tests.signup.conftest import form_data
+from tests.signup.helpers import form_data
 
 NOTICE = "sont masqués : seuls les administrateurs peuvent les voir"
 FOREIGN_TOKEN = "https://partenaire.example.org/acces/Xk3fP9qLm2ZtR8vWb4Nc/"
