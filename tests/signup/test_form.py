@@ -185,3 +185,18 @@ def test_an_empty_post_lists_every_problem_at_once(client):
                     "Choisissez au moins une demande.", "Cochez la case de consentement"):
         assert message in page
     assert counts()["contacts"] == 0
+
+
+def test_international_addresses_are_accepted_where_mail_can_carry_them(smtp_app, smtp_sink):
+    """An accented domain travels in its ASCII form (IDNA); an address whose part before the @ is not ASCII is
+    refused with a clear French message (most relays cannot carry it), never a 500."""
+    client = smtp_app.test_client()
+    accepted = client.post("/inscription", data=form_data(email="idn@bücher.example"))
+    assert accepted.status_code == 303
+    assert db.session.scalar(sa.select(Contact.email)) == "idn@xn--bcher-kva.example"
+    assert send_due().sent == 1 and smtp_sink.recipients() == ["idn@xn--bcher-kva.example"]
+    for address in ("josé@example.org", "用户@例子.广告"):
+        refused = client.post("/inscription", data=form_data(email=address))
+        assert refused.status_code == 400
+        assert "caractères accentués ou non latins avant le @" in html.unescape(refused.get_data(as_text=True))
+    assert counts()["contacts"] == 1
