@@ -12,7 +12,7 @@ from flask import Flask
 
 from crm.consent import services as consent
 from crm.consent.mail_kinds import all_kinds
-from crm.consent.models import ConsentAction, ConsentRecord, OptInStatus, Suppression, SuppressionReason
+from crm.consent.models import ConsentAction, ConsentRecord, SuppressionReason
 from crm.db import utcnow
 from crm.extensions import db
 from crm.mail import claims, pipeline

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from crm.campaigns import content, services as campaigns
+from crm.campaigns import content
 from crm.extensions import db
 from crm.partners import services as partners
 from crm.partners.normalize import InvalidWebsite, normalize_website

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from crm.campaigns import content, services
 from crm.campaigns.models import Campaign
-from crm.campaigns.services import CampaignError, CampaignInput
+from crm.campaigns.services import CampaignError
 from crm.consent.models import ConsentAction
 from crm.consent.services import record
 from crm.extensions import db

@@ -6,8 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from crm.audit.models import AuditLog
-from crm.consent.models import ConsentRecord, OptInStatus, Subscription, SuppressionReason
-from crm.consent.services import suppress
+from crm.consent.models import ConsentRecord, OptInStatus, Subscription
 from crm.extensions import db
 from crm.imports import applying, fields
 from crm.imports.planning import Action, build_plan
