@@ -11,13 +11,13 @@ from crm.actions.forms import AgendaForm, ConfirmForm, DecisionForm, MinutesForm
 from crm.actions.models import CommitteeSession
 from crm.actions.views import bp
 from crm.extensions import db
-from crm.forms import flash_errors, save_form
+from crm.forms import choices, flash_errors, save_form
 
 
 @bp.route("/comites/", methods=["GET", "POST"])
 def sessions() -> str | WerkzeugResponse:
     form = SessionForm()
-    form.event_id.choices = committee.committee_events()
+    form.event_id.choices = choices(committee.committee_events())
     if saved := save_form(form, lambda: committee.open_session(form.event_id.data),
                           success=_("Séance ouverte : composez l'ordre du jour.")):
         return redirect(url_for("actions.session", session_id=saved.value.id))
@@ -29,7 +29,7 @@ def session(session_id: int) -> str:
     item = db.get_or_404(CommitteeSession, session_id)
     agenda = AgendaForm(formdata=None)
     present = {i.action_id for i in item.items}
-    agenda.action_ids.choices = [(a.id, str(a)) for a in services.actions_by_code() if a.id not in present]
+    agenda.action_ids.choices = services.action_choices(present)
     decisions = []
     for entry in item.items:
         form = DecisionForm(formdata=None, prefix=f"d{entry.id}", item_id=entry.id, new_status=entry.new_status or "",
@@ -47,7 +47,7 @@ def _back(item: CommitteeSession) -> WerkzeugResponse:
 def add_to_agenda(session_id: int) -> WerkzeugResponse:
     item = db.get_or_404(CommitteeSession, session_id)
     form = AgendaForm()
-    form.action_ids.choices = [(a.id, str(a)) for a in services.actions_by_code()]
+    form.action_ids.choices = services.action_choices()
     save_form(form, lambda: committee.add_to_agenda(item, [form.action_ids.data]),
               success=_("Action inscrite à l'ordre du jour."))
     return _back(item)

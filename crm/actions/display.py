@@ -16,6 +16,7 @@ from crm.actions.forms import (
 )
 from crm.actions.models import Action, PlanVersion
 from crm.extensions import db
+from crm.forms import choices
 
 
 def detail_forms(action: Action) -> dict[str, Any]:
@@ -23,7 +24,7 @@ def detail_forms(action: Action) -> dict[str, Any]:
     partner, funding = PartnerForm(formdata=None), FundingForm(formdata=None)
     partner.organisation_id.choices = funding.funder_id.choices = organisations
     value = ValueForm(formdata=None)
-    value.indicator_id.choices = [(i.id, i.name) for i in action.indicators]
+    value.indicator_id.choices = choices((i.id, i.name) for i in action.indicators)
     return {"status_form": StatusForm(formdata=None), "partner_form": partner, "milestone_form": MilestoneForm(
         formdata=None), "done_form": MilestoneDoneForm(formdata=None), "funding_form": funding,
         "indicator_form": IndicatorForm(formdata=None), "value_form": value}

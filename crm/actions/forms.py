@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    SelectChoice,
     BooleanField,
     DateField,
     DecimalField,
@@ -22,6 +23,7 @@ from crm.actions.models import (
     ORIGIN_LABELS,
     PARTNER_ROLE_LABELS,
 )
+from crm.forms import choices
 from crm.forms import lazy_gettext as _l
 
 
@@ -29,8 +31,8 @@ def _optional_int(value: object) -> int | None:
     return int(value) if value not in (None, "", "None", 0, "0") else None  # type: ignore[arg-type]
 
 
-def _labels(mapping: dict) -> list[tuple[str, str]]:
-    return [(key.value, label) for key, label in mapping.items()]
+def _labels(mapping: dict) -> list[SelectChoice]:
+    return choices((key.value, label) for key, label in mapping.items())
 
 
 class ActionForm(FlaskForm):
@@ -51,7 +53,7 @@ class ActionForm(FlaskForm):
 
     def fill_choices(self) -> None:
         self.axis_id.choices = services.axis_choices()
-        none = [(0, str(_l("— aucune —")))]
+        none = choices([(0, str(_l("— aucune —")))])
         self.pilot_organisation_id.choices = none + services.organisation_choices()
         self.pilot_contact_id.choices = none + services.contact_choices()
 
@@ -126,7 +128,7 @@ class AgendaForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     item_id = HiddenField(validators=[DataRequired()])
-    new_status = SelectField(_l("Nouveau statut"), choices=[("", "—")] + _labels(ACTION_STATUS_LABELS),
+    new_status = SelectField(_l("Nouveau statut"), choices=choices([("", "—")]) + _labels(ACTION_STATUS_LABELS),
                              validators=[Optional()])
     new_priority = IntegerField(_l("Priorité"), validators=[Optional(), NumberRange(1, 5)])
     remarks = TextAreaField(_l("Remarques"), validators=[Optional()])

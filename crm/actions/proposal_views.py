@@ -11,12 +11,12 @@ from crm.actions.forms import DeclineForm, InviteForm, MergeForm, RetainForm
 from crm.actions.models import Proposal
 from crm.actions.views import bp
 from crm.extensions import db
-from crm.forms import save_form
+from crm.forms import choices, save_form
 
 
 def _forms() -> dict[str, object]:
     merge = MergeForm(formdata=None)
-    merge.action_id.choices = [(a.id, str(a)) for a in services.actions_by_code()]
+    merge.action_id.choices = services.action_choices()
     invite = InviteForm(formdata=None)
     invite.contact_id.choices = services.contact_choices()
     return {"retain_form": RetainForm(formdata=None), "merge_form": merge, "decline_form": DeclineForm(formdata=None),
@@ -62,7 +62,7 @@ def retain(proposal_id: int) -> WerkzeugResponse:
 def merge(proposal_id: int) -> WerkzeugResponse:
     proposal = db.get_or_404(Proposal, proposal_id)
     form = MergeForm()
-    form.action_id.choices = [(a.id, str(a)) for a in services.actions_by_code()]
+    form.action_id.choices = services.action_choices()
     if saved := save_form(form, lambda: proposals.merge(proposal, form.action_id.data),
                           success=_("Proposition fusionnée dans l'action.")):
         return redirect(url_for("actions.detail", action_id=saved.value.id))

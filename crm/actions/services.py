@@ -29,7 +29,7 @@ from crm.actions.models import (
 from crm.audit import services as audit
 from crm.errors import ValidationError
 from crm.extensions import db
-from crm.forms import untranslated
+from crm.forms import choices, untranslated
 from crm.partners.models import Axis, Contact, Organisation
 
 ENTITY = "action"
@@ -354,18 +354,21 @@ def actions_by_code() -> list[Action]:
     return list(db.session.scalars(sa.select(Action).order_by(Action.code)))
 
 
-def contact_choices() -> list[tuple[int, str]]:
+def contact_choices() -> list[Any]:
     rows = db.session.execute(sa.select(Contact.id, Contact.first_name, Contact.last_name, Organisation.name)
                               .join(Organisation, Contact.organisation_id == Organisation.id)
                               .where(Contact.email.is_not(None))
                               .order_by(Organisation.name, Contact.last_name)).all()
-    return [(cid, f"{first} {last} — {org}".strip()) for cid, first, last, org in rows]
+    return choices((cid, f"{first} {last} — {org}".strip()) for cid, first, last, org in rows)
 
 
-def organisation_choices() -> list[tuple[int, str]]:
-    return [(oid, name) for oid, name in db.session.execute(
-        sa.select(Organisation.id, Organisation.name).order_by(Organisation.name_key))]
+def organisation_choices() -> list[Any]:
+    return choices(db.session.execute(sa.select(Organisation.id, Organisation.name).order_by(Organisation.name_key)))
 
 
-def axis_choices() -> list[tuple[int, str]]:
-    return [(a.id, a.label) for a in db.session.scalars(sa.select(Axis).order_by(Axis.position))]
+def axis_choices() -> list[Any]:
+    return choices((a.id, a.label) for a in db.session.scalars(sa.select(Axis).order_by(Axis.position)))
+
+
+def action_choices(exclude: set[int] | None = None) -> list[Any]:
+    return choices((a.id, str(a)) for a in actions_by_code() if a.id not in (exclude or set()))

@@ -23,7 +23,7 @@ from crm.actions.models import Action, ActionStatus, FundingLine, PlanVersion, a
 from crm.actions.report import workbook
 from crm.audit import services as audit
 from crm.extensions import db
-from crm.forms import save_form
+from crm.forms import choices, save_form
 from crm.security import protect_admin
 
 bp = Blueprint("actions", __name__, url_prefix="/admin/plan-d-actions")
@@ -146,7 +146,7 @@ def add_indicator(action_id: int) -> WerkzeugResponse:
 def record_value(action_id: int) -> WerkzeugResponse:
     action = db.get_or_404(Action, action_id)
     form = ValueForm()
-    form.indicator_id.choices = [(i.id, i.name) for i in action.indicators]
+    form.indicator_id.choices = choices((i.id, i.name) for i in action.indicators)
     indicator = next((i for i in action.indicators if i.id == form.indicator_id.data), None)
     if indicator is None:
         flash(_("Choisissez un indicateur de l'action."), "error")
