@@ -92,7 +92,7 @@ class FundingForm(FlaskForm):
                          description=_l("Fonds Territoires d'industrie, France 2030…"))
     amount_requested = StringField(_l("Montant demandé (€)"), validators=[DataRequired()])
     amount_granted = StringField(_l("Montant accordé (€)"), validators=[Optional()])
-    status = SelectField(_l("Statut"), choices=_labels(FUNDING_STATUS_LABELS))
+    funding_status = SelectField(_l("Statut du financement"), choices=_labels(FUNDING_STATUS_LABELS))
     requested_on = DateField(_l("Demandé le"), validators=[Optional()])
     decided_on = DateField(_l("Décidé le"), validators=[Optional()])
     paid_on = DateField(_l("Versé le"), validators=[Optional()])
@@ -101,7 +101,7 @@ class FundingForm(FlaskForm):
         return services.FundingInput(
             funder_id=self.funder_id.data, scheme=self.scheme.data or "",
             amount_requested=self.amount_requested.data, amount_granted=self.amount_granted.data or None,
-            status=self.status.data, requested_on=self.requested_on.data, decided_on=self.decided_on.data,
+            status=self.funding_status.data, requested_on=self.requested_on.data, decided_on=self.decided_on.data,
             paid_on=self.paid_on.data)
 
 

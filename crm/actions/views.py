@@ -127,6 +127,8 @@ def edit_funding(line_id: int) -> str | WerkzeugResponse:
     line = db.get_or_404(FundingLine, line_id)
     form = FundingForm(obj=line)
     form.funder_id.choices = services.organisation_choices()
+    if request.method == "GET":
+        form.funding_status.data = line.status
     if save_form(form, lambda: services.update_funding(line, form.to_input()),
                  success=_("Ligne de financement enregistrée.")):
         return redirect(url_for("actions.detail", action_id=line.action_id))

@@ -55,7 +55,7 @@ def test_an_editor_creates_and_edits_an_action(client, login) -> None:
     funder = organisation("Bpifrance (démo)")
     db.session.commit()
     client.post(f"/admin/plan-d-actions/{item.id}/financements", data={
-        "funder_id": funder.id, "scheme": "France 2030", "amount_requested": "12 500,50", "status": "demande"})
+        "funder_id": funder.id, "scheme": "France 2030", "amount_requested": "12 500,50", "funding_status": "demande"})
     line = db.session.scalar(sa.select(FundingLine).where(FundingLine.action_id == item.id))
     assert line.amount_requested == Decimal("12500.50")
 
