@@ -33,5 +33,6 @@ feature = Feature(
                       "partner_role": report.role_label, "progress_bar": report.progress_bar,
                       "isodate": report.isodate, "last_measure": report.last_measure,
                       "indicator_progress": report.indicator_progress, "action_granted": report.action_granted},
+    context_processors=[lambda: {"action_labels": report.labels}],
     demo=demo.load,
 )

@@ -8,7 +8,6 @@ from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
-from flask_babel import format_date
 from markupsafe import Markup, escape
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -176,8 +175,17 @@ def _formats(ws: Any, *, dates: str = "", money: str = "", percent: str = "") ->
 
 
 def isodate(value: str | None) -> str:
-    """A date kept as ISO text in a plan document, shown as the reader's dates are."""
-    return format_date(date.fromisoformat(value), "medium") if value else ""
+    """A date kept as ISO text in a plan document, as dd/mm/yyyy (the report of a French programme; Babel's
+    formatting costs a locale lookup per date, too much for the thousands of dates of a large plan)."""
+    return f"{value[8:10]}/{value[5:7]}/{value[:4]}" if value else ""
+
+
+def labels() -> dict[str, dict[str, str]]:
+    """The translated labels of the plan's codes, once per page (a lookup per action would cost more than
+    the rest of the page)."""
+    return {"status": {k.value: str(v) for k, v in ACTION_STATUS_LABELS.items()},
+            "funding": {k.value: str(v) for k, v in FUNDING_STATUS_LABELS.items()},
+            "role": {k.value: str(v) for k, v in PARTNER_ROLE_LABELS.items()}}
 
 
 def last_measure(indicator: dict[str, Any]) -> tuple[str | None, Decimal | None]:

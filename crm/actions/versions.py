@@ -33,7 +33,9 @@ def previous(version: PlanVersion) -> PlanVersion | None:
 
 
 def all_versions() -> list[PlanVersion]:
-    return list(db.session.scalars(sa.select(PlanVersion).order_by(PlanVersion.id.desc())))
+    """Every version, newest first, without their snapshots (a large plan's JSON is read only when shown)."""
+    return list(db.session.scalars(sa.select(PlanVersion).options(sa.orm.defer(PlanVersion.snapshot))
+                                   .order_by(PlanVersion.id.desc())))
 
 
 def public_document(version: PlanVersion) -> dict[str, Any]:
