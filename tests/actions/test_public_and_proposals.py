@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from crm.actions import proposals, versions
@@ -104,6 +105,10 @@ def test_a_declined_proposal_needs_a_reason_mailed_to_the_proposer(client, login
     db.session.commit()
     login("editor")
     client.post(f"/admin/plan-d-actions/propositions/{proposal.id}/decliner", data={"reason": ""})
+    assert db.session.get(Proposal, proposal.id).status == "ouverte"
+    with pytest.raises(proposals.ProposalError):  # the service holds the rule too, whoever calls it
+        proposals.decline(db.session.get(Proposal, proposal.id), "   ")
+    db.session.rollback()
     assert db.session.get(Proposal, proposal.id).status == "ouverte"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)) == 0
     client.post(f"/admin/plan-d-actions/propositions/{proposal.id}/decliner",
