@@ -11,7 +11,8 @@ from crm.actions.forms import DeclineForm, InviteForm, MergeForm, RetainForm
 from crm.actions.models import Proposal
 from crm.actions.views import bp
 from crm.extensions import db
-from crm.forms import choices, save_form
+from crm.forms import save_form
+from crm.partners.models import Contact
 
 
 def _forms() -> dict[str, object]:
@@ -38,7 +39,7 @@ def _flash_form_errors(form: object) -> None:
 def invite() -> WerkzeugResponse:
     form = InviteForm()
     form.contact_id.choices = services.contact_choices()
-    if saved := save_form(form, lambda: proposals.invite(db.get_or_404(proposals.Contact, form.contact_id.data))):
+    if saved := save_form(form, lambda: proposals.invite(db.get_or_404(Contact, form.contact_id.data))):
         flash(_("Lien de proposition envoyé.") if saved.value else
               _("Ce contact ne reçoit pas ces envois (désinscrit ou sans adresse) : rien n'est parti."),
               "success" if saved.value else "warning")

@@ -3,7 +3,7 @@ commits; a user's mistake raises ``ActionError`` (French) before anything is wri
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -75,7 +75,6 @@ class ActionInput:
     actual_start: date | None = None
     actual_end: date | None = None
     is_public: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _check(data: ActionInput, action: Action | None) -> None:
@@ -164,9 +163,9 @@ def change_status(action: Action, new: str, on: date | None = None, *, source: s
         action.actual_end = on
     db.session.flush()
     audit.record("update", ENTITY, action.id,
-                 f"Action {action.code} : statut changé{(' (' + source + ')') if source else ''}",
-                 {"statut": [untranslated(ACTION_STATUS_LABELS[current]), untranslated(ACTION_STATUS_LABELS[target])],
-                  "le": [None, on.isoformat()]})
+                 f"Action {action.code} : statut changé le {on.strftime('%d/%m/%Y')}"
+                 f"{(' (' + source + ')') if source else ''}",
+                 {"statut": [untranslated(ACTION_STATUS_LABELS[current]), untranslated(ACTION_STATUS_LABELS[target])]})
 
 
 def set_priority(action: Action, priority: int | None) -> None:
