@@ -118,3 +118,16 @@ def test_a_declined_proposal_needs_a_reason_mailed_to_the_proposer(client, login
     assert (delivery.kind, delivery.contact_id) == (proposals.DECLINED, alice.id)
     message = proposals.render_declined(delivery)
     assert "Déjà couvert par l'action 2.1" in message.body and "alice@example.org" in message.recipients[0]
+
+
+def test_the_proposal_page_is_rate_limited_on_post_only(make_app) -> None:
+    app = make_app(SIGNUP_RATE_LIMIT="2 per minute")
+    with app.app_context():
+        alice = person("alice@example.org", organisation("Plasturgie Démo"))
+        db.session.commit()
+        url = _link(alice)
+        client = app.test_client()
+        answers = [client.post(url, data={"title": f"Idée {n}", "axis_id": axis().id}).status_code for n in range(3)]
+        assert answers == [302, 302, 429]
+        assert client.get(url).status_code == 200  # reading is not limited
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)) == 2
