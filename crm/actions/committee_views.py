@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from crm.actions import committee, services
+from crm.actions import committee, display, services
 from crm.actions.forms import AgendaForm, ConfirmForm, DecisionForm, MinutesForm, SessionForm
 from crm.actions.models import CommitteeSession
 from crm.actions.views import bp
@@ -34,7 +34,7 @@ def session(session_id: int) -> str:
     for entry in item.items:
         form = DecisionForm(formdata=None, prefix=f"d{entry.id}", item_id=entry.id, new_status=entry.new_status or "",
                             new_priority=entry.new_priority, remarks=entry.remarks)
-        decisions.append((entry, form))
+        decisions.append((entry, form, display.indicator_rows(entry.action)))
     return render_template("actions/session.html", session=item, agenda_form=agenda, decisions=decisions,
                            minutes_form=MinutesForm(formdata=None, minutes=item.minutes), confirm_form=ConfirmForm())
 
