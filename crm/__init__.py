@@ -33,6 +33,7 @@ FEATURES = [
     "crm.events",
     "crm.imports",
     "crm.privacy",
+    "crm.actions",
 ]
 
 

@@ -1,0 +1,45 @@
+"""The action plan's migration on a database of the previous version that holds partners and contacts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from crm.extensions import db
+from tests.test_migrations import empty_database
+
+BEFORE, AFTER = "9d2b6f0e1a47", "baff13b7969f"
+
+
+def test_a_populated_database_upgrades_then_holds_an_action(database_url: str, tmp_path: Path) -> None:
+    with empty_database(database_url, tmp_path):
+        upgrade(revision=BEFORE)
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO organisations (name, name_key, address, commune, commune_key, website, created_at, "
+                "updated_at) VALUES ('Fonderie Démo', 'fonderie demo', '', '', '', '', CURRENT_TIMESTAMP, "
+                "CURRENT_TIMESTAMP)"))
+            connection.execute(sa.text(
+                "INSERT INTO contacts (civility, first_name, last_name, first_name_key, last_name_key, email, phone, "
+                "job_title, ambassador_status, language, link_secret, organisation_id, created_at, updated_at) "
+                "VALUES ('', 'P', 'N', 'p', 'n', 'p@example.org', '', '', 'none', 'fr', 'abcdefabcdefabcdef', "
+                "(SELECT id FROM organisations), CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            connection.execute(sa.text("INSERT INTO axes (code, label, position) VALUES ('foncier', 'Foncier', 4)"))
+        upgrade(revision=AFTER)
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO actions (code, title, axis_id, objective, description, origin, pilot_organisation_id, "
+                "status, status_since, is_public, created_at, updated_at) VALUES ('4.1', 'Friches', "
+                "(SELECT id FROM axes), '', '', 'equipe', (SELECT id FROM organisations), 'proposee', "
+                "CURRENT_DATE, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            connection.execute(sa.text(
+                "INSERT INTO funding_lines (action_id, funder_id, scheme, amount_requested, status) VALUES "
+                "((SELECT id FROM actions), (SELECT id FROM organisations), 'France 2030', 12500.55, 'demande')"))
+        with db.engine.connect() as connection:
+            amount = connection.scalar(sa.text("SELECT amount_requested FROM funding_lines"))
+            assert str(amount) == "12500.55"
+            assert connection.scalar(sa.text("SELECT count(*) FROM contacts")) == 1
+        downgrade(revision=BEFORE)
+        assert "actions" not in sa.inspect(db.engine).get_table_names()

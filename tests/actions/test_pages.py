@@ -1,0 +1,72 @@
+"""The back-office pages: a viewer reads, an editor edits, a viewer's POST is refused."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from crm.actions.models import Action, FundingLine
+from crm.extensions import db
+from tests.actions.helpers import action, axis, granted_line, organisation
+
+
+def _pages(item_id: int) -> list[str]:
+    return ["/admin/plan-d-actions/", f"/admin/plan-d-actions/{item_id}", "/admin/plan-d-actions/etat-d-avancement",
+            "/admin/plan-d-actions/etat-d-avancement/imprimer", "/admin/plan-d-actions/versions/",
+            "/admin/plan-d-actions/comites/", "/admin/plan-d-actions/propositions/"]
+
+
+def test_a_viewer_reads_every_page_without_edit_controls(client, login) -> None:
+    item = action("1.1", "Boucle locale de chaleur", axis_code="transition")
+    services_line = granted_line(item, organisation("ADEME (démo)"), "12500", "10000")
+    db.session.commit()
+    login("viewer")
+    for url in _pages(item.id):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    page = client.get(f"/admin/plan-d-actions/{item.id}").get_data(as_text=True)
+    assert "Boucle locale de chaleur" in page and "12\u202f500,00\u00a0€" in page
+    assert "Changer le statut" not in page and "Ajouter la ligne" not in page
+    assert services_line.id
+
+
+def test_a_viewer_cannot_write(client, login) -> None:
+    item = action()
+    db.session.commit()
+    login("viewer")
+    assert client.post(f"/admin/plan-d-actions/{item.id}/statut", data={"status": "etude"}).status_code == 403
+    assert client.post("/admin/plan-d-actions/nouvelle", data={"code": "9.9", "title": "X"}).status_code == 403
+    assert db.session.get(Action, item.id).status == "proposee"
+
+
+def test_an_editor_creates_and_edits_an_action(client, login) -> None:
+    login("editor")
+    page = client.get("/admin/plan-d-actions/nouvelle").get_data(as_text=True)
+    assert 'for="code"' in page
+    response = client.post("/admin/plan-d-actions/nouvelle", data={
+        "code": "3.2", "title": "Groupement d'employeurs", "axis_id": axis("competences").id, "origin": "club",
+        "pilot_organisation_id": "0", "pilot_contact_id": "0", "is_public": "y"})
+    assert response.status_code == 302
+    item = db.session.scalar(sa.select(Action).where(Action.code == "3.2"))
+    assert item.is_public and item.origin == "club"
+    client.post(f"/admin/plan-d-actions/{item.id}/statut", data={"status": "etude"})
+    assert db.session.get(Action, item.id).status == "etude"
+    funder = organisation("Bpifrance (démo)")
+    db.session.commit()
+    client.post(f"/admin/plan-d-actions/{item.id}/financements", data={
+        "funder_id": funder.id, "scheme": "France 2030", "amount_requested": "12 500,50", "funding_status": "demande"})
+    line = db.session.scalar(sa.select(FundingLine).where(FundingLine.action_id == item.id))
+    assert line.amount_requested == Decimal("12500.50")
+
+
+def test_an_editor_mistake_writes_nothing_and_says_why(client, login) -> None:
+    action("3.2")
+    db.session.commit()
+    login("editor")
+    response = client.post("/admin/plan-d-actions/nouvelle", data={
+        "code": "3.2", "title": "Doublon", "axis_id": axis("competences").id, "origin": "club",
+        "pilot_organisation_id": "0", "pilot_contact_id": "0"})
+    assert response.status_code == 200
+    assert "déjà celui d&#39;une autre action" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Action)) == 1
