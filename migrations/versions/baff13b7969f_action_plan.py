@@ -2,7 +2,7 @@
 and supports, committee sessions, agenda items and frozen plan versions (new tables only)
 
 Revision ID: baff13b7969f
-Revises: 9d2b6f0e1a47
+Revises: fbe0646772f0
 Create Date: 2026-11-30 07:45:16.068989
 
 """
@@ -14,7 +14,7 @@ import crm.db
 
 # revision identifiers, used by Alembic.
 revision = 'baff13b7969f'
-down_revision = '9d2b6f0e1a47'
+down_revision = 'fbe0646772f0'
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ from flask_migrate import downgrade, upgrade
 from crm.extensions import db
 from tests.test_migrations import empty_database
 
-BEFORE, AFTER = "9d2b6f0e1a47", "baff13b7969f"
+BEFORE, AFTER = "fbe0646772f0", "baff13b7969f"
 
 
 def test_a_populated_database_upgrades_then_holds_an_action(database_url: str, tmp_path: Path) -> None:
@@ -26,13 +26,14 @@ def test_a_populated_database_upgrades_then_holds_an_action(database_url: str, t
                 "job_title, ambassador_status, language, link_secret, organisation_id, created_at, updated_at) "
                 "VALUES ('', 'P', 'N', 'p', 'n', 'p@example.org', '', '', 'none', 'fr', 'abcdefabcdefabcdef', "
                 "(SELECT id FROM organisations), CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
-            connection.execute(sa.text("INSERT INTO axes (code, label, position) VALUES ('foncier', 'Foncier', 4)"))
+            # The four axes are there already: the migrations ship the reference data.
+            assert connection.scalar(sa.text("SELECT COUNT(*) FROM axes WHERE code = 'foncier'")) == 1
         upgrade(revision=AFTER)
         with db.engine.begin() as connection:
             connection.execute(sa.text(
                 "INSERT INTO actions (code, title, axis_id, objective, description, origin, pilot_organisation_id, "
                 "status, status_since, is_public, created_at, updated_at) VALUES ('4.1', 'Friches', "
-                "(SELECT id FROM axes), '', '', 'equipe', (SELECT id FROM organisations), 'proposee', "
+                "(SELECT id FROM axes WHERE code = 'foncier'), '', '', 'equipe', (SELECT id FROM organisations), 'proposee', "
                 "CURRENT_DATE, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
             connection.execute(sa.text(
                 "INSERT INTO funding_lines (action_id, funder_id, scheme, amount_requested, status) VALUES "
