@@ -87,6 +87,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SIGNUP_KIT_DIR": env.get("SIGNUP_KIT_DIR", str(instance / "signup-kit")),
         "SIGNUP_KIT_MAX_BYTES": int(env.get("SIGNUP_KIT_MAX_BYTES", str(20 * 1024 * 1024))),
         "SIGNUP_RECORD_IP": _bool(env.get("SIGNUP_RECORD_IP")),
+        # Action plan (crm.actions): a link to propose an action works this long after it was mailed.
+        "ACTION_PROPOSAL_LINK_DAYS": int(env.get("ACTION_PROPOSAL_LINK_DAYS", "180")),
         # Events (crm.events): an RSVP link works this long after the invitation was sent.
         "RSVP_LINK_MAX_AGE_DAYS": int(env.get("RSVP_LINK_MAX_AGE_DAYS", "400")),
         # Privacy (crm.privacy.retention): prospects are reviewed after this many years without contact

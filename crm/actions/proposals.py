@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_mail import Message
 
 from crm.actions import services
@@ -33,12 +32,11 @@ from crm.mail.models import Delivery
 from crm.mail.outgoing import deliver_soon
 from crm.mail.rendering import build_message
 from crm.partners.models import Axis, ClubMembership, Contact
-from crm.security import TokenInvalid, read_token, token_url
+from crm.security import TokenInvalid, days, read_token, token_url
 from crm.signup.links import subscriber_links
 from crm.signup.mails import recipient
 
-PURPOSE = "action_proposal"
-LINK_DAYS = 180
+PURPOSE = "action_proposal"  # its links live ACTION_PROPOSAL_LINK_DAYS (config.py)
 INVITE, DECLINED = "action_proposal_invite", "action_proposal_declined"
 
 
@@ -55,7 +53,7 @@ def proposal_url(contact: Contact) -> str:
 
 def read_link(token: str) -> Contact:
     """The person (with an organisation) a link was made for; raises TokenError otherwise."""
-    value = read_token(PURPOSE, token, current_app.config.get("ACTION_PROPOSAL_LINK_DAYS", LINK_DAYS) * 86_400)
+    value = read_token(PURPOSE, token, days("ACTION_PROPOSAL_LINK_DAYS"))
     if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)
             and not isinstance(value[0], bool) and isinstance(value[1], str)):
         raise TokenInvalid("Ce lien n'est pas valide.")

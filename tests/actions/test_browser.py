@@ -33,7 +33,7 @@ def test_the_life_of_an_action(app: Any, live_server: Any, page: Any, outbox: An
     app.config["SEND_RATE_PER_SECOND"] = 1000
     make_user("editor", "cheffe@example.org")
     plastics, mechanics = organisation("Plasturgie du Bocage (démo)"), organisation("Mécanique de la Sarthe (démo)")
-    region = organisation("Région (financeur démo)")
+    organisation("Région (financeur démo)")  # the funder chosen by name on the funding form
     alice = person("alice.demo@example.org", plastics, "Alice", "Démo")
     bob = person("bob.demo@example.org", mechanics, "Bob", "Démo")
     action("1.1", "Inventaire des friches", axis_code="foncier", status=ActionStatus.IN_PROGRESS, is_public=True)
