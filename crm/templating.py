@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from collections.abc import Iterable, Mapping
 
-from crm.extensions import nav_items
+from flask import Flask, render_template
+from flask_babel import format_date, format_datetime, get_locale
+from markupsafe import Markup
+
+from crm.extensions import hooks, nav_items
 
 
 def _datetime(value: datetime | None, fmt: str = "short") -> str:
@@ -18,6 +21,16 @@ def _datetime(value: datetime | None, fmt: str = "short") -> str:
 
 def _date(value: date | datetime | None, fmt: str = "medium") -> str:
     return "" if value is None else format_date(value, fmt)
+
+
+def render_sections(sections: Iterable[tuple[str, Mapping[str, Any]] | None], **shared: Any) -> list[Markup]:
+    """Sections features add to a page (their template and the context they built), drawn in order."""
+    return [Markup(render_template(template, **shared, **context)) for template, context in filter(None, sections)]
+
+
+def hook_sections(name: str, *args: Any) -> list[Markup]:
+    """The sections every feature's ``name`` hook returns for ``args`` (None: nothing to show)."""
+    return render_sections(hook(*args) for hook in hooks(name))
 
 
 def _nav() -> dict[str, Any]:

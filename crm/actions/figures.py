@@ -1,11 +1,24 @@
-"""The plan's figures on the dashboard: one aggregate query each."""
+"""The plan's figures on the dashboard (one aggregate query each), and what an organisation's page shows of it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
-from crm.actions.models import Action, ActionStatus, Proposal, ProposalStatus
+from crm.actions.models import (
+    PARTNER_ROLE_LABELS,
+    Action,
+    ActionPartner,
+    ActionStatus,
+    FundingLine,
+    PartnerRole,
+    Proposal,
+    ProposalStatus,
+)
 from crm.extensions import db
+from crm.forms import lazy_gettext as _l
+from crm.partners.models import Organisation
 
 
 def actions_in_progress() -> int:
@@ -20,3 +33,29 @@ def actions() -> int:
 def open_proposals() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Proposal).where(
         Proposal.status == ProposalStatus.OPEN.value)) or 0
+
+
+def engagements(organisation_id: int) -> list[tuple[Action, list[str]]]:
+    """The actions an organisation pilots, takes part in (with its role) or funds, in code order: three
+    queries whatever their number."""
+    roles: dict[int, list[str]] = {}
+    for action_id in db.session.scalars(sa.select(Action.id).where(Action.pilot_organisation_id == organisation_id)):
+        roles.setdefault(action_id, []).append(str(_l("pilote")))
+    for action_id, role in db.session.execute(sa.select(ActionPartner.action_id, ActionPartner.role)
+                                              .where(ActionPartner.organisation_id == organisation_id)):
+        roles.setdefault(action_id, []).append(str(PARTNER_ROLE_LABELS[PartnerRole(role)]).lower())
+    for action_id in db.session.scalars(sa.select(FundingLine.action_id).distinct().where(
+            FundingLine.funder_id == organisation_id, FundingLine.action_id.is_not(None))):
+        label = str(_l("financeur"))
+        if label not in roles.setdefault(action_id, []):
+            roles[action_id].append(label)
+    if not roles:
+        return []
+    actions = db.session.scalars(sa.select(Action).where(Action.id.in_(roles)).order_by(Action.code))
+    return [(action, roles[action.id]) for action in actions]
+
+
+def organisation_section(organisation: Organisation) -> tuple[str, dict[str, Any]] | None:
+    """The ``partners.organisation_sections`` hook: the actions of the plan the organisation is engaged in."""
+    found = engagements(organisation.id)
+    return ("actions/_organisation.html", {"engagements": found}) if found else None

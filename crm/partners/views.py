@@ -26,8 +26,11 @@ from crm.partners.models import ClubMembership, Contact, Note, Organisation
 from crm.partners.queries import PartnerFilters
 from crm.partners.services import PartnerValidationError
 from crm.security import protect_admin
+from crm.templating import hook_sections
 
 bp = Blueprint("partners", __name__, url_prefix="/admin")
+# Features add a section to an organisation's page: ``hook(organisation)`` -> (template, context) or None.
+ORGANISATION_SECTIONS_HOOK = "partners.organisation_sections"
 protect_admin(bp)
 
 
@@ -75,6 +78,7 @@ def organisation_detail(organisation_id: int) -> str:
         "partners/organisation_detail.html", organisation=organisation,
         timeline=timeline.build("organisation", organisation.id),
         note_form=NoteForm(), join_form=ClubJoinForm(), leave_form=ClubLeaveForm(), confirm_form=ConfirmForm(),
+        sections=hook_sections(ORGANISATION_SECTIONS_HOOK, organisation),
     )
 
 

@@ -70,3 +70,29 @@ def test_an_editor_mistake_writes_nothing_and_says_why(client, login) -> None:
     assert response.status_code == 200
     assert "déjà celui d&#39;une autre action" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Action)) == 1
+
+
+def test_an_organisation_page_lists_the_actions_it_pilots_takes_part_in_or_funds(client, login) -> None:
+    from crm.actions import services
+
+    pilot, partner, funder, elsewhere = (organisation(name) for name in (
+        "Pilote Fictif", "Partenaire Fictif", "Financeur Fictif", "Sans Action Fictive"))
+    first = action("1.1", "Boucle locale de chaleur", axis_code="transition", pilot_organisation_id=pilot.id)
+    second = action("3.2", "Campus des métiers")
+    services.add_partner(second, partner.id, "contributeur")
+    services.add_partner(first, partner.id, "copilote")
+    granted_line(second, funder, "5000", "5000")
+    db.session.commit()
+    login("viewer")
+
+    def section(org) -> str:
+        page = client.get(f"/admin/structures/{org.id}").get_data(as_text=True)
+        heading = "Plan d'actions</h2>"
+        return page.split(heading, 1)[1].split("</section>", 1)[0] if heading in page else ""
+
+    assert "1.1 — Boucle locale de chaleur" in section(pilot) and "pilote" in section(pilot)
+    shown = section(partner)
+    assert shown.index("1.1") < shown.index("3.2") and "co-pilote" in shown and "contributeur" in shown
+    assert "3.2 — Campus des métiers" in section(funder) and "financeur" in section(funder)
+    assert "1.1" not in section(funder)
+    assert section(elsewhere) == ""
