@@ -102,3 +102,11 @@ def committee_events() -> list[tuple[int, str]]:
     rows = db.session.scalars(sa.select(Event).where(Event.kind == EventKind.TECHNICAL_COMMITTEE.value,
                                                      Event.id.not_in(taken)).order_by(Event.starts_at.desc()))
     return [(e.id, f"{e.title} — {e.starts_at.strftime('%d/%m/%Y')}") for e in rows]
+
+
+def sessions_of(action: Action) -> list[CommitteeSession]:
+    """The committee sessions whose agenda holds the action, latest event first (the action's events)."""
+    return list(db.session.scalars(
+        sa.select(CommitteeSession).join(AgendaItem, AgendaItem.session_id == CommitteeSession.id)
+        .join(Event, Event.id == CommitteeSession.event_id)
+        .where(AgendaItem.action_id == action.id).order_by(Event.starts_at.desc())))

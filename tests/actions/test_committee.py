@@ -117,3 +117,15 @@ def test_comparing_two_versions_lists_what_moved(app) -> None:
     assert not changes.removed
     assert versions.compare(new.snapshot, new.snapshot).empty
     assert added.id
+
+
+def test_an_action_page_lists_the_committees_that_reviewed_it(client, login) -> None:
+    reviewed, other = action("1.1", "Revue"), action("1.2", "Jamais revue")
+    session = committee.open_session(committee_event().id)
+    committee.add_to_agenda(session, [reviewed.id])
+    db.session.commit()
+    login("viewer")
+    shown = client.get(f"/admin/plan-d-actions/{reviewed.id}").get_data(as_text=True)
+    assert f'href="/admin/evenements/{session.event_id}"' in shown and "Comité technique semestriel" in shown
+    assert f'href="/admin/evenements/{session.event_id}"' not in client.get(
+        f"/admin/plan-d-actions/{other.id}").get_data(as_text=True)
