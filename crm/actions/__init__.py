@@ -34,6 +34,7 @@ feature = Feature(
                       "isodate": report.isodate, "last_measure": report.last_measure,
                       "indicator_progress": report.indicator_progress, "action_granted": report.action_granted},
     context_processors=[lambda: {"action_labels": report.labels}],
-    hooks={"partners.organisation_sections": figures.organisation_section},
+    hooks={"partners.organisation_sections": figures.organisation_section,
+           "segments.engaged_organisations": figures.engaged_organisations},
     demo=demo.load,
 )

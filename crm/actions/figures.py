@@ -18,7 +18,7 @@ from crm.actions.models import (
 )
 from crm.extensions import db
 from crm.forms import lazy_gettext as _l
-from crm.partners.models import Organisation
+from crm.partners.models import Axis, Organisation
 
 
 def actions_in_progress() -> int:
@@ -59,3 +59,20 @@ def organisation_section(organisation: Organisation) -> tuple[str, dict[str, Any
     """The ``partners.organisation_sections`` hook: the actions of the plan the organisation is engaged in."""
     found = engagements(organisation.id)
     return ("actions/_organisation.html", {"engagements": found}) if found else None
+
+
+def engaged_organisations(action_code: str, axis_code: str) -> sa.Select[Any] | None:
+    """The ``segments.engaged_organisations`` hook: the organisations that pilot, take part in or fund the action
+    of that code (None: no such action), or any action of that axis."""
+    actions = sa.select(Action.id)
+    if action_code:
+        if db.session.scalar(sa.select(Action.id).where(Action.code == action_code)) is None:
+            return None
+        actions = actions.where(Action.code == action_code)
+    if axis_code:
+        actions = actions.where(Action.axis_id == sa.select(Axis.id).where(Axis.code == axis_code).scalar_subquery())
+    return sa.union(
+        sa.select(Action.pilot_organisation_id).where(Action.id.in_(actions), Action.pilot_organisation_id.is_not(None)),
+        sa.select(ActionPartner.organisation_id).where(ActionPartner.action_id.in_(actions)),
+        sa.select(FundingLine.funder_id).where(FundingLine.action_id.in_(actions)),
+    ).subquery().select()

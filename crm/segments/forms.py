@@ -31,6 +31,8 @@ class SegmentForm(FlaskForm):
                                                      Length(max=120)])
     description = StringField(_l("Description"), validators=[Optional(), Length(max=300)])
     topic = SelectField(_l("Intérêt déclaré"))
+    action = StringField(_l("Engagés dans l'action (code, par exemple 2.3)"), validators=[Optional(), Length(max=12)])
+    action_axis = SelectField(_l("Engagés dans une action de l'axe"), default="")
     signed_up_from = DateField(_l("Ajoutés depuis le"), validators=[Optional()])
     signed_up_to = DateField(_l("Ajoutés jusqu'au"), validators=[Optional()])
 
@@ -41,6 +43,7 @@ class SegmentForm(FlaskForm):
         self.axis.choices = taxonomy_choices(Axis, blank=_l("Tous"))
         self.region.choices = choices([("", _l("Toutes")), *[(r, r) for r in REGIONS]])
         self.topic.choices = choices([("", _l("Tous")), *[(t.code, t.label) for t in all_topics()]])
+        self.action_axis.choices = taxonomy_choices(Axis, blank=_l("Tous"))
 
     @staticmethod
     def initial(name: str, description: str, criteria: SegmentCriteria) -> dict[str, Any]:
@@ -55,7 +58,8 @@ class SegmentForm(FlaskForm):
             q=self.q.data or "", kind=self.kind.data or "", sector=self.sector.data or "",
             axis=self.axis.data or "", department=(self.department.data or "").strip(),
             region=self.region.data or "", club=self.club.data or "", ambassador=self.ambassador.data or "",
-            topic=self.topic.data or "",
+            topic=self.topic.data or "", action=(self.action.data or "").strip(),
+            action_axis=self.action_axis.data or "",
             signed_up_from=self.signed_up_from.data.isoformat() if self.signed_up_from.data else "",
             signed_up_to=self.signed_up_to.data.isoformat() if self.signed_up_to.data else "",
         )

@@ -29,13 +29,18 @@ DEPARTMENT = re.compile(r"^(\d{2}|2A|2B|97\d)$")
 
 # Features that use segments say so through this hook, so a segment in use is not deleted.
 IN_USE_HOOK = "segments.in_use"
+# Features that engage organisations in something (the action plan) answer "engaged in ...": ``hook(action_code,
+# axis_code)`` -> a SELECT of organisation ids, or None when the action code is unknown to it.
+ENGAGED_HOOK = "segments.engaged_organisations"
 
 
 @dataclass
 class SegmentCriteria(PartnerCriteria):
     """The partners' criteria (crm.partners.queries.PartnerCriteria), and the subscriber's own."""
 
-    topic: str = ""  # a topic code among the contact's preferences
+    topic: str = ""
+    action: str = ""  # the code of an action of the plan: members of the organisations engaged in it
+    action_axis: str = ""  # an axis code: members of the organisations engaged in an action of that axis  # a topic code among the contact's preferences
     signed_up_from: str = ""  # ISO dates, Europe/Paris days, on the contact's creation
     signed_up_to: str = ""
 
@@ -66,6 +71,10 @@ def validate(criteria: SegmentCriteria) -> None:
         code = getattr(criteria, name)
         if code and db.session.scalar(sa.select(model.id).where(model.code == code)) is None:
             errors[name] = "Valeur inconnue."
+    if criteria.action and not any(hook(criteria.action, "") is not None for hook in hooks(ENGAGED_HOOK)):
+        errors["action"] = "Aucune action du plan n'a ce code."
+    if criteria.action_axis and db.session.scalar(sa.select(Axis.id).where(Axis.code == criteria.action_axis)) is None:
+        errors["action_axis"] = "Valeur inconnue."
     days = {}
     for name in ("signed_up_from", "signed_up_to"):
         value = getattr(criteria, name)
@@ -91,6 +100,13 @@ def conditions(criteria: SegmentCriteria) -> list[sa.ColumnElement[bool]]:
         topic_id = sa.select(Topic.id).where(Topic.code == criteria.topic).scalar_subquery()
         result.append(sa.exists().where(contact_topics.c.contact_id == Contact.id,
                                         contact_topics.c.topic_id == topic_id))
+    if criteria.action or criteria.action_axis:
+        engaged = [found for hook in hooks(ENGAGED_HOOK)
+                   if (found := hook(criteria.action, criteria.action_axis)) is not None]
+        if not engaged:
+            result.append(sa.false())
+        else:
+            result.append(Contact.organisation_id.in_(engaged[0] if len(engaged) == 1 else sa.union(*engaged)))
     if criteria.signed_up_from:
         result.append(Contact.created_at >= _start_of_day(criteria.signed_up_from))
     if criteria.signed_up_to:
@@ -153,6 +169,10 @@ def describe(criteria: SegmentCriteria) -> list[str]:
         parts.append(f"ambassadeur : {untranslated(AMBASSADOR_LABELS[AmbassadorStatus(criteria.ambassador)])}")
     if criteria.topic:
         parts.append(f"intéressés par : {label(Topic, criteria.topic)}")
+    if criteria.action:
+        parts.append(f"engagés dans l'action {criteria.action}")
+    if criteria.action_axis:
+        parts.append(f"engagés dans une action de l'axe : {label(Axis, criteria.action_axis)}")
     if criteria.signed_up_from:
         parts.append(f"ajoutés depuis le {date.fromisoformat(criteria.signed_up_from):%d/%m/%Y}")
     if criteria.signed_up_to:
