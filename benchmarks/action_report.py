@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.scratch import scratch_database_url  # noqa: E402
 from crm import create_app  # noqa: E402
 from crm.actions import versions  # noqa: E402
 from crm.actions.demo import build_plan  # noqa: E402
@@ -38,15 +39,7 @@ PAGES = {"report page": "/admin/plan-d-actions/etat-d-avancement",
 
 
 def database_url_for(base_url: str | None, folder: Path, size: int) -> str:
-    if not base_url:
-        return f"sqlite:///{folder / f'bench_actions_{size}.sqlite3'}"
-    engine = sa.create_engine(base_url)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
-    separator = "&" if "?" in base_url else "?"
-    return f"{base_url}{separator}options=-csearch_path%3D{SCHEMA}"
+    return scratch_database_url(base_url, folder / f"bench_actions_{size}.sqlite3", SCHEMA)
 
 
 def measure(size: int, base_url: str | None, folder: Path, repeats: int) -> dict[str, tuple[float, int]]:

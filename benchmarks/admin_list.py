@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.scratch import scratch_database_url  # noqa: E402
 from crm import create_app  # noqa: E402
 from crm.auth.services import create_user  # noqa: E402
 from crm.consent.services import email_hash, load_topics  # noqa: E402
@@ -129,23 +130,12 @@ def seed(contacts: int, rng: random.Random) -> None:
             connection.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                        f"(SELECT max(id) FROM {table}))"))
     db.session.commit()
-    if connection.dialect.name == "postgresql":
-        db.session.execute(sa.text("ANALYZE"))
-    else:
-        db.session.execute(sa.text("ANALYZE"))
+    db.session.execute(sa.text("ANALYZE"))
     db.session.commit()
 
 
 def database_url_for(base_url: str | None, folder: Path, size: int) -> str:
-    if not base_url:
-        return f"sqlite:///{folder / f'bench_{size}.sqlite3'}"
-    engine = sa.create_engine(base_url)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
-    separator = "&" if "?" in base_url else "?"
-    return f"{base_url}{separator}options=-csearch_path%3D{SCHEMA}"
+    return scratch_database_url(base_url, folder / f"bench_{size}.sqlite3", SCHEMA)
 
 
 def measure(size: int, base_url: str | None, folder: Path, repeats: int) -> tuple[float, float, int]:

@@ -156,37 +156,49 @@ def may_receive(who: Contact | str | None, code: str) -> bool:
         Suppression.reason.in_([r.value for r in BLOCKING[kind.category]]))))
 
 
-def why_not(contact: Contact, code: str) -> str | None:
-    """A French reason a contact is left out of ``code`` (shown on the invite and segment screens)."""
-    if may_receive(contact, code):
-        return None
-    if not contact.email:
-        return "pas d'adresse e-mail"
-    reason = db.session.scalar(sa.select(Suppression.reason).where(Suppression.email_hash == contact.email_hash))
-    if reason is not None and SuppressionReason(reason) in BLOCKING[_kind(code).category]:
-        return str(SUPPRESSION_REASONS.get(reason, reason))
-    return "ne souhaite pas recevoir ces envois"
-
-
 LEFT_OUT_NO_EMAIL = "sans adresse e-mail"
 LEFT_OUT_SUPPRESSED = "sur la liste d'opposition (désinscription, rejet, signalement ou effacement)"
 LEFT_OUT_NOT_CHOSEN = {Category.NEWSLETTER: "sans abonnement confirmé à la lettre",
                        Category.REFUSABLE: "ont refusé ces envois sur leur page de préférences"}
 
 
-def reach(kind: MailKind, among: list[sa.ColumnElement[bool]]) -> tuple[int, dict[str, int]]:
-    """Of the contacts matching ``among``, how many may receive ``kind`` now, and how many are left out, by
-    reason (in French), in one query: what the segment and invite screens show."""
-    outcome = sa.case(
+def _left_out_reason(kind: MailKind, *, detailed: bool = False) -> sa.ColumnElement[str]:
+    """Why a contact is left out of ``kind`` (in French), or "" when the rule lets the mail through; ``detailed``
+    names the suppression's own reason (a bounce, a complaint...) instead of the suppression list."""
+    blocking = BLOCKING[kind.category]
+    if detailed:
+        reason = (sa.select(Suppression.reason).where(Suppression.email_hash == Contact.email_hash,
+                                                      Suppression.reason.in_([r.value for r in blocking]))
+                  .limit(1).scalar_subquery())
+        suppressed = [(reason == r.value, SUPPRESSION_REASONS[r.value]) for r in sorted(blocking)]
+    else:
+        suppressed = [(blocked_by_suppression(blocking), LEFT_OUT_SUPPRESSED)]
+    return sa.case(
         (Contact.email.is_(None), LEFT_OUT_NO_EMAIL),
-        (blocked_by_suppression(BLOCKING[kind.category]), LEFT_OUT_SUPPRESSED),
+        *suppressed,
         (receivable(kind), ""),
         else_=LEFT_OUT_NOT_CHOSEN.get(kind.category, "autre"),
     )
+
+
+def reach(kind: MailKind, among: list[sa.ColumnElement[bool]]) -> tuple[int, dict[str, int]]:
+    """Of the contacts matching ``among``, how many may receive ``kind`` now, and how many are left out, by
+    reason (in French), in one query: what the segment and invite screens show."""
+    outcome = _left_out_reason(kind)
     rows = db.session.execute(sa.select(outcome, sa.func.count()).select_from(Contact).where(*among)
                               .group_by(outcome)).all()
     counts = {reason: number for reason, number in rows}
     return counts.pop("", 0), counts
+
+
+def left_out(code: str, contact_ids: Iterable[int]) -> dict[int, str]:
+    """The contacts among ``contact_ids`` that may not receive ``code`` now, with why (in French): one query."""
+    ids = set(contact_ids)
+    if not ids:
+        return {}
+    outcome = _left_out_reason(_kind(code), detailed=True)
+    rows = db.session.execute(sa.select(Contact.id, outcome).where(Contact.id.in_(ids)))
+    return {contact_id: reason for contact_id, reason in rows if reason}
 
 
 def first_of(category: Category) -> MailKind | None:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from crm.forms import normalize_email
-from crm.consent.mail_kinds import why_not
+from crm.consent.mail_kinds import left_out
 from crm.db import utcnow
 from crm.errors import ValidationError
 from crm.events import answers, mailing, reminders
@@ -211,14 +211,15 @@ def invite_contacts(event: Event, contact_ids: Iterable[int], *, send: bool = Tr
     existing = set(db.session.scalars(sa.select(Invitation.contact_id).where(
         Invitation.event_id == event.id, Invitation.contact_id.in_(ids))))
     result.already = len(existing)
-    contacts = db.session.scalars(sa.select(Contact).where(Contact.id.in_(set(ids) - existing)).order_by(Contact.id))
-    for contact in contacts:
-        reason = why_not(contact, "invitation")
+    new_ids = sorted(db.session.scalars(sa.select(Contact.id).where(Contact.id.in_(set(ids) - existing))))
+    refused = left_out("invitation", new_ids)  # the recipient rule, for the whole list in one query
+    for contact_id in new_ids:
+        reason = refused.get(contact_id)
         if reason is not None:
             result.unreachable += 1
             result.left_out[reason] = result.left_out.get(reason, 0) + 1
             continue
-        invitation = Invitation(event_id=event.id, contact_id=contact.id, status=InvitationStatus.INVITED.value,
+        invitation = Invitation(event_id=event.id, contact_id=contact_id, status=InvitationStatus.INVITED.value,
                                 token=secrets.token_urlsafe(32))
         db.session.add(invitation)
         result.added.append(invitation)
