@@ -168,6 +168,24 @@ class InviteForm(FlaskForm):
     contact_id = SelectField(_l("Contact"), coerce=int)
 
 
+class TeamProposalForm(FlaskForm):
+    """A proposal received by telephone or at a meeting, entered by the team for the person."""
+
+    contact_id = SelectField(_l("Proposée par"), coerce=int)
+    title = StringField(_l("Titre de l'action proposée"),
+                        validators=[DataRequired(_l("Donnez un titre à la proposition.")), Length(max=200)])
+    axis_id = SelectField(_l("Axe"), coerce=int)
+    contribution = TextAreaField(_l("Ce que la structure apporterait"), validators=[Optional(), Length(max=4000)])
+
+    def fill_choices(self) -> None:
+        self.contact_id.choices = services.contact_choices()
+        self.axis_id.choices = services.axis_choices()
+
+
+class SupportForm(FlaskForm):
+    contact_id = SelectField(_l("Soutien de"), coerce=int)
+
+
 def plan_mapping_form(header: list[str], mapping: list[str], formdata: Any = None) -> FlaskForm:
     """One select per column of the plan's file (the action field it feeds), and the count the dry run showed."""
     field_choices = choices([("", _l("— ne pas importer —")), *((f.code, f.label) for f in PLAN_FIELDS)])
