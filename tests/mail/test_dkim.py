@@ -111,10 +111,13 @@ def test_newsletter_invitation_and_confirmation_verify_with_the_published_key(
     assert not dkim.verify(letter.data, dnsfunc=dns_for(other))
 
 
-def test_mail_to_a_back_office_user_is_signed_too(dkim_app: Flask, smtp_sink: SmtpSink, key_pair: KeyPair,
-                                                  make_user: Callable[..., Any]) -> None:
+def test_mail_to_a_back_office_user_is_signed_too(dkim_app: Flask, smtp_sink: SmtpSink, key_pair: KeyPair) -> None:
     """A plain message sent after the commit (a password reset) goes through Flask-Mail's connection."""
-    make_user("viewer")
+    from crm.auth.services import create_user
+    from tests.fixtures import PASSWORD
+
+    create_user("viewer@example.org", PASSWORD, "viewer")  # not the make_user fixture: it brings its own app
+    db.session.commit()
     response = dkim_app.test_client().post("/mot-de-passe-oublie", data={"email": "viewer@example.org"})
     assert response.status_code in (200, 302, 303)
     (reset,) = smtp_sink.received
