@@ -1,7 +1,7 @@
 """bounce matching: a report applies only when tied to a delivery we made; the others are counted
 
 Revision ID: 5d1c7e2b9a40
-Revises: baff13b7969f
+Revises: 3f8a2c5d7e91
 Create Date: 2026-11-30 09:45:00.000000
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '5d1c7e2b9a40'
-down_revision = 'baff13b7969f'
+down_revision = '3f8a2c5d7e91'
 branch_labels = None
 depends_on = None
 

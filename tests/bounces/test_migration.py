@@ -10,7 +10,7 @@ from flask_migrate import downgrade, upgrade
 from crm.extensions import db
 from tests.test_migrations import empty_database
 
-BEFORE, AFTER = "baff13b7969f", "5d1c7e2b9a40"
+BEFORE, AFTER = "3f8a2c5d7e91", "5d1c7e2b9a40"
 
 
 def test_existing_bounces_stay_applied_and_unmatched_ones_can_be_recorded(database_url: str, tmp_path: Path) -> None:
