@@ -28,7 +28,7 @@ feature = Feature(
     privacy=[PrivacyTable("project_contacts", "Projets d'entreprise suivis avec la personne")],
     template_filters={"project_stage": stage_label},
     hooks={"partners.organisation_sections": figures.organisation_section,
-           "tasks.subjects": figures.subject_links,
+           "tasks.subjects": figures.subject_refs,
            "signup.project_accepted": intake.accept_hook},
     demo=demo.load,
 )

@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import url_for
 
 from crm.actions.models import GRANTED_STATUSES, FundingLine
 from crm.extensions import db
@@ -135,13 +134,13 @@ def organisation_section(organisation: Organisation) -> tuple[str, dict[str, Any
     return ("projects/_organisation.html", {"org_projects": found}) if found else None
 
 
-def subject_links(kind: str, ids: list[int]) -> dict[int, tuple[str, str]] | None:
+def subject_refs(kind: str, ids: list[int]) -> dict[int, tuple[str, str, dict[str, Any]]] | None:
     """The ``tasks.subjects`` hook: a project named by its title and firm, on its page."""
     if kind != SUBJECT:
         return None
     rows = db.session.execute(sa.select(Project.id, Project.title, Organisation.name)
                               .join(Organisation, Organisation.id == Project.organisation_id)
                               .where(Project.id.in_(ids)))
-    return {i: (f"{title} ({name})", url_for("projects.detail", project_id=i)) for i, title, name in rows}
+    return {i: (f"{title} ({name})", "projects.detail", {"project_id": i}) for i, title, name in rows}
 
 

@@ -127,8 +127,11 @@ def _apply(project: Project, values: dict[str, Any]) -> None:
 def create_project(data: ProjectInput, next_step: str, next_step_due: date | None,
                    user_id: int | None = None, signup_request_id: int | None = None) -> Project:
     """A new project at its first stage, with its next step (a task for its owner)."""
-    values = _clean(data)
-    errors = {}
+    errors: dict[str, str] = {}
+    try:
+        values = _clean(data)
+    except ProjectError as exc:
+        errors.update(exc.errors)
     if not " ".join((next_step or "").split()):
         errors["next_step"] = "Indiquez la prochaine étape."
     if next_step_due is None:

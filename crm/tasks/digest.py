@@ -7,8 +7,6 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
-
 from crm.auth.models import User
 from crm.extensions import db
 from crm.mail.outgoing import send_after_commit
@@ -34,10 +32,8 @@ def send_digest(user: User, day: date) -> int:
         return 0
     db.session.add(TaskDigest(user_id=user.id, day=day, tasks=len(tasks)))
     db.session.flush()  # the unique (user, day) refuses a second digest before any mail is queued
-    base = current_app.config["BASE_URL"].rstrip("/")
-    with current_app.test_request_context("/", base_url=base):
-        links = {task_id: (label, base + path) for task_id, (label, path) in services.links_of(tasks).items()}
-        list_url = absolute_url("tasks.index")
+    links = services.links_of(tasks, absolute=True)
+    list_url = absolute_url("tasks.index")
     overdue = [task for task in tasks if task.due_on < day]
     due_today = [task for task in tasks if task.due_on == day]
     subject = f"Vos tâches : {len(overdue)} en retard, {len(due_today)} pour aujourd'hui — Territoires d'industrie"

@@ -18,11 +18,14 @@ from crm.errors import ValidationError
 from crm.extensions import db, hooks
 from crm.i18n import local_tz
 from crm.pagination import Page, paginate
+from crm.security import absolute_url
 from crm.partners.models import Contact, Organisation
 from crm.tasks.models import Task, TaskStatus
 
 ENTITY = "task"
-SUBJECTS_HOOK = "tasks.subjects"  # hook(kind, ids) -> {id: (label, url)} for the kinds the feature owns, else None
+# hook(kind, ids) -> {id: (label, endpoint, url values)} for the kinds the feature owns, else None
+SUBJECTS_HOOK = "tasks.subjects"
+Ref = tuple[str, str, dict[str, Any]]
 FILTERS = ("mine", "all")
 STATES = ("open", "done", "all")
 
@@ -54,24 +57,31 @@ def team() -> list[User]:
     return [user for user in users if user.has_role(Role.EDITOR.value)]
 
 
-def subject_links(kind: str, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-    """Label and back-office address of the records of ``kind`` (a contact, an organisation, or a feature's)."""
+def subject_refs(kind: str, ids: Iterable[int]) -> dict[int, Ref]:
+    """Label and back-office page (endpoint, values) of the records of ``kind``: a contact, an organisation, or
+    a feature's record (through the ``tasks.subjects`` hook). Only the records that exist are in the answer."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
     if kind == "contact":
         rows = db.session.execute(sa.select(Contact.id, Contact.first_name, Contact.last_name)
                                   .where(Contact.id.in_(wanted)))
-        return {i: (f"{first} {last}".strip(), url_for("partners.contact_detail", contact_id=i))
+        return {i: (f"{first} {last}".strip(), "partners.contact_detail", {"contact_id": i})
                 for i, first, last in rows}
     if kind == "organisation":
         rows = db.session.execute(sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted)))
-        return {i: (name, url_for("partners.organisation_detail", organisation_id=i)) for i, name in rows}
+        return {i: (name, "partners.organisation_detail", {"organisation_id": i}) for i, name in rows}
     for hook in hooks(SUBJECTS_HOOK):
         found = hook(kind, wanted)
         if found is not None:
             return dict(found)
     return {}
+
+
+def subject_links(kind: str, ids: Iterable[int], absolute: bool = False) -> dict[int, tuple[str, str]]:
+    """(label, address) of each record: a path inside a request, an absolute URL (BASE_URL) for a mail."""
+    build = absolute_url if absolute else url_for
+    return {i: (label, build(endpoint, **values)) for i, (label, endpoint, values) in subject_refs(kind, ids).items()}
 
 
 def _check(data: TaskInput) -> dict[str, Any]:
@@ -91,7 +101,7 @@ def _check(data: TaskInput) -> dict[str, Any]:
     if data.organisation_id is not None and db.session.get(Organisation, data.organisation_id) is None:
         errors["organisation_id"] = "Cette structure n'existe pas."
     if data.subject_kind:
-        if data.subject_id is None or data.subject_id not in subject_links(data.subject_kind, [data.subject_id]):
+        if data.subject_id is None or data.subject_id not in subject_refs(data.subject_kind, [data.subject_id]):
             errors["subject_kind"] = "Ce à quoi la tâche se rapporte n'existe pas."
     if errors:
         raise TaskError(errors)
@@ -184,7 +194,7 @@ def due_by(owner_id: int, day: date) -> list[Task]:
     return list(db.session.scalars(stmt))
 
 
-def links_of(tasks: Iterable[Task]) -> dict[int, tuple[str, str]]:
+def links_of(tasks: Iterable[Task], absolute: bool = False) -> dict[int, tuple[str, str]]:
     """What each task is about, as (label, url): its feature record, else its contact, else its organisation;
     one query per kind whatever the number of tasks."""
     tasks = list(tasks)
@@ -193,7 +203,7 @@ def links_of(tasks: Iterable[Task]) -> dict[int, tuple[str, str]]:
         kind, ref = _reference(task)
         if kind:
             wanted.setdefault(kind, []).append(ref)
-    found = {kind: subject_links(kind, ids) for kind, ids in wanted.items()}
+    found = {kind: subject_links(kind, ids, absolute) for kind, ids in wanted.items()}
     result = {}
     for task in tasks:
         kind, ref = _reference(task)
