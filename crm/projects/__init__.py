@@ -29,6 +29,7 @@ feature = Feature(
     template_filters={"project_stage": stage_label},
     hooks={"partners.organisation_sections": figures.organisation_section,
            "tasks.subjects": figures.subject_refs,
-           "signup.project_accepted": intake.accept_hook},
+           "signup.project_accepted": intake.accept_hook,
+           "actions.report_sections": figures.report_section},
     demo=demo.load,
 )

@@ -11,10 +11,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from crm.actions.models import GRANTED_STATUSES, FundingLine
+from crm.actions.models import GRANTED_STATUSES, Action, FundingLine
 from crm.extensions import db
 from crm.partners.models import Axis, Organisation
-from crm.projects.models import CLOSED, STAGE_LABELS, STAGES, Project, Stage, StageChange
+from crm.projects.models import CLOSED, STAGE_LABELS, STAGES, Project, Stage, StageChange, project_actions
 from crm.projects.queries import overdue_next_step
 from crm.projects.services import SUBJECT
 from crm.tasks.services import today
@@ -144,3 +144,17 @@ def subject_refs(kind: str, ids: list[int]) -> dict[int, tuple[str, str, dict[st
     return {i: (f"{title} ({name})", "projects.detail", {"project_id": i}) for i, title, name in rows}
 
 
+
+
+def report_section() -> tuple[str, dict[str, Any]] | None:
+    """The ``actions.report_sections`` hook: the firms' projects in the committee's progress report (counts,
+    investment, jobs and funding per stage; the projects each action of the plan carries)."""
+    figures = pipeline()
+    if not figures.total.projects:
+        return None
+    by_action = list(db.session.execute(
+        sa.select(Action.code, Action.title, sa.func.count(project_actions.c.project_id))
+        .join(project_actions, project_actions.c.action_id == Action.id)
+        .group_by(Action.code, Action.title).order_by(Action.code)).all())
+    return ("projects/_report.html", {"project_figures": figures, "by_action": by_action,
+                                      "granted_this_year": granted_in(today().year), "year": today().year})

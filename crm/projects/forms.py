@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.actions import services as actions
 from crm.actions.forms import FundingForm
+from crm.db import MAX_INTEGER
 from crm.forms import choices
 from crm.forms import lazy_gettext as _l
 from crm.projects import services
@@ -18,10 +19,12 @@ from crm.tasks.services import team
 
 
 def _optional_int(value: object) -> int | None:
+    """A record's id from a form, or None (nothing chosen, not a number, beyond what an id column holds)."""
     try:
-        return int(value) if value not in (None, "", "None") else None  # type: ignore[arg-type]
+        number = int(value) if value not in (None, "", "None") else None  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
+    return number if number is not None and 0 < number <= MAX_INTEGER else None
 
 
 def _team_choices() -> list[Any]:
@@ -36,8 +39,8 @@ class ProjectForm(FlaskForm):
     kind = SelectField(_l("Nature"))
     axis_id = SelectField(_l("Axe du programme"), coerce=_optional_int)
     investment = StringField(_l("Investissement prévu (€)"), validators=[Optional()])
-    jobs_created = IntegerField(_l("Emplois à créer"), validators=[Optional(), NumberRange(min=0)])
-    jobs_kept = IntegerField(_l("Emplois maintenus"), validators=[Optional(), NumberRange(min=0)])
+    jobs_created = IntegerField(_l("Emplois à créer"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    jobs_kept = IntegerField(_l("Emplois maintenus"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
     commune = StringField(_l("Commune du site"), validators=[Length(max=120)],
                           description=_l("Par défaut, celle de l'entreprise"))
     zone = StringField(_l("Zone d'activités"), validators=[Length(max=200)])

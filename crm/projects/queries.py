@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from crm.actions.models import FundingLine
+from crm.db import MAX_INTEGER
 from crm.extensions import db
 from crm.partners.models import Axis, Sector, organisation_sectors
 from crm.projects.models import STAGES, Project, Stage
@@ -58,7 +59,7 @@ def select_projects(filters: ProjectFilters, day: date) -> sa.Select[Any]:
                                                                                            autoescape=True)))
     if filters.etape in {s.value for s in Stage}:
         stmt = stmt.where(Project.stage == filters.etape)
-    if filters.suivi.isdigit():
+    if filters.suivi.isdigit() and int(filters.suivi) <= MAX_INTEGER:
         stmt = stmt.where(Project.owner_id == int(filters.suivi))
     if filters.retard == "1":
         stmt = stmt.where(overdue_next_step(day))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,6 +43,7 @@ FIELD_LABELS = {"organisation_id": "structure", "title": "titre", "description":
                 "jobs_kept": "emplois maintenus", "commune": "commune", "zone": "zone d'activités",
                 "owner_id": "suivi par", "stage": "étape", "contact": "personne"}
 STAGE_FORMAT = mapped({s.value: label for s, label in STAGE_LABELS.items()})
+MAX_AMOUNT = Decimal("1000000000000")  # what Numeric(14, 2) holds
 FIRST_STEP = "Premier échange avec l'entreprise sur son projet"
 
 
@@ -91,10 +93,14 @@ def _clean(data: ProjectInput) -> dict[str, Any]:
             investment = actions.money(data.investment)
         except ValidationError as exc:
             errors["investment"] = next(iter(exc.errors.values()))
+        else:
+            if investment >= MAX_AMOUNT:
+                errors["investment"] = "Montant trop élevé."
+                investment = None
     for name in ("jobs_created", "jobs_kept"):
         value = getattr(data, name)
-        if value is not None and value < 0:
-            errors[name] = "Un nombre d'emplois ne peut pas être négatif."
+        if value is not None and not 0 <= value <= 1_000_000:
+            errors[name] = "Indiquez un nombre d'emplois entre 0 et 1 000 000."
     if not _owner_ok(data.owner_id):
         errors["owner_id"] = "Choisissez la personne de l'équipe qui suit le projet."
     contact = db.session.get(Contact, data.contact_id) if data.contact_id else None

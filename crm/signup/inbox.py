@@ -207,3 +207,12 @@ def kit_was_sent(contact: Contact) -> bool:
                                        SignupRequest.kind == RequestKind.KIT.value,
                                        SignupRequest.sent_at.is_not(None)))
     return bool(db.session.scalar(stmt))
+
+
+def task_subjects(kind: str, ids: list[int]) -> dict[int, tuple[str, str, dict[str, Any]]] | None:
+    """The ``tasks.subjects`` hook: a request a task is about, named by what was asked and who asked, in the inbox."""
+    if kind != "signup_request":
+        return None
+    requests = db.session.scalars(sa.select(SignupRequest).where(SignupRequest.id.in_(ids)))
+    return {r.id: (f"{untranslated(r.label)} — {r.signup.contact.full_name}", "signup.admin.inbox", {"filtre": "all"})
+            for r in requests}

@@ -6,16 +6,19 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from crm.db import MAX_INTEGER
 from crm.forms import choices
 from crm.forms import lazy_gettext as _l
 from crm.tasks import services
 
 
 def _optional_int(value: object) -> int | None:
+    """A record's id from a form, or None (nothing chosen, not a number, beyond what an id column holds)."""
     try:
-        return int(value) if value not in (None, "", "None") else None  # type: ignore[arg-type]
+        number = int(value) if value not in (None, "", "None") else None  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
+    return number if number is not None and 0 < number <= MAX_INTEGER else None
 
 
 class TaskForm(FlaskForm):

@@ -84,6 +84,15 @@ def subject_links(kind: str, ids: Iterable[int], absolute: bool = False) -> dict
     return {i: (label, build(endpoint, **values)) for i, (label, endpoint, values) in subject_refs(kind, ids).items()}
 
 
+def about(data: TaskInput) -> tuple[str, str] | None:
+    """What a task being written is about, as (label, path): for the form's heading."""
+    for kind, ref in ((data.subject_kind, data.subject_id), ("contact", data.contact_id),
+                      ("organisation", data.organisation_id)):
+        if kind and ref is not None:
+            return subject_links(kind, [ref]).get(ref)
+    return None
+
+
 def _check(data: TaskInput) -> dict[str, Any]:
     errors: dict[str, str] = {}
     title = " ".join((data.title or "").split())

@@ -45,15 +45,7 @@ def create() -> str | Response:
             getattr(form, name).data = request.args.get(name, "")
         form.owner_id.data = current_user.id
         form.due_on.data = services.in_a_week()
-    about = None
-    kind, ref = form.subject_kind.data, form.subject_id.data
-    if kind and str(ref).isdigit():
-        about = services.subject_links(kind, [int(ref)]).get(int(ref))
-    elif str(form.contact_id.data).isdigit():
-        about = services.subject_links("contact", [int(form.contact_id.data)]).get(int(form.contact_id.data))
-    elif str(form.organisation_id.data).isdigit():
-        about = services.subject_links("organisation", [int(form.organisation_id.data)]).get(
-            int(form.organisation_id.data))
+    about = services.about(form.to_input())
     if save_form(form, lambda: services.create_task(form.to_input(), current_user.id), success=_("Tâche ajoutée.")):
         return redirect(_safe_next(url_for("tasks.index")))
     return render_template("tasks/form.html", form=form, about=about, next=_safe_next(""))

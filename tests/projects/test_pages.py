@@ -201,3 +201,45 @@ def test_the_dashboard_shows_projects_in_progress_granted_this_year_and_overdue_
 
     assert overdue_count(user.id) == 0 and overdue_count(late.owner_id) == 1
     assert "mes tâches en retard" in page
+
+
+def test_the_committees_progress_report_counts_the_projects(client, login) -> None:
+    login("viewer")
+    assert "Projets des entreprises du territoire" not in _page(client.get("/admin/plan-d-actions/etat-d-avancement"))
+    owner = team_member()
+    item = project(owner, investment="1000000", jobs_created=12, jobs_kept=30)
+    grant(item, organisation("Région Fictive"), granted="200000", decided_on=date.today())
+    services.change_stage(item, "finance")
+    db.session.commit()
+    for url in ("/admin/plan-d-actions/etat-d-avancement", "/admin/plan-d-actions/etat-d-avancement/imprimer"):
+        page = _page(client.get(url))
+        assert "1 projet(s) suivi(s) : 1 000 000,00 € d'investissements portés, 12 emplois à créer et 30 maintenus ; " \
+               f"200 000,00 € de financements accordés en {date.today().year}." in page, url
+
+
+def test_an_editor_creates_and_edits_a_project_and_absurd_input_gets_a_french_answer(client) -> None:
+    editor = team_member("editrice@example.org")
+    org = organisation("Tôlerie Fictive", "Sées")
+    db.session.commit()
+    _log_in(client, editor)
+    assert client.get("/admin/projets/liste?suivi=99999999999999999999&page=9223372036854775807").status_code == 200
+    form = {"organisation_id": org.id, "title": "Nouvelle cisaille", "kind": "investissement",
+            "owner_id": editor.id, "investment": "99999999999999999", "next_step": "Visite",
+            "next_step_due": (date.today() + timedelta(days=3)).isoformat()}
+    page = _page(client.post("/admin/projets/nouveau", data=form))
+    assert "Montant trop élevé." in page and "rien n'a été enregistré" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Project)) == 0
+    answer = client.post("/admin/projets/nouveau", data={**form, "investment": "1 250 000,50"})
+    assert answer.status_code == 302
+    item = db.session.scalars(sa.select(Project)).one()
+    assert str(item.investment) == "1250000.50" and item.commune == "Sées"  # the firm's commune by default
+    assert services.next_steps([item.id])[item.id].title == "Visite"
+    edit = client.post(f"/admin/projets/{item.id}/modifier", data={
+        "organisation_id": org.id, "title": "Nouvelle cisaille numérique", "kind": "innovation",
+        "owner_id": editor.id, "investment": "1250000.50", "jobs_created": "3", "commune": "Sées"})
+    assert edit.status_code == 302
+    db.session.expire_all()
+    item = db.session.get(Project, item.id)
+    assert item.title == "Nouvelle cisaille numérique" and item.kind == "innovation" and item.jobs_created == 3
+    history = _page(client.get(f"/admin/projets/{item.id}"))
+    assert "Nature : Investissement productif → Innovation" in history

@@ -105,3 +105,37 @@ def test_a_viewer_reads_tasks_but_cannot_add_or_complete_one(client) -> None:
     assert client.post("/admin/taches/nouvelle", data={"title": "x"}).status_code == 403
     assert client.post(f"/admin/taches/{task_id}/faite").status_code == 403
     assert db.session.get(Task, task_id).status == "ouverte"
+
+
+def test_tasks_about_an_event_or_a_request_link_to_them(client) -> None:
+    from crm.events.models import Event
+    from crm.signup.models import RequestKind, Signup, SignupRequest
+
+    editor = team_member()
+    from crm.db import utcnow
+
+    starts = utcnow() + timedelta(days=10)
+    event = Event(uid="tache@test", kind="comite_technique", title="Comité technique fictif", starts_at=starts,
+                  ends_at=starts + timedelta(hours=2))
+    person = contact("demandeuse@example.org", "Denise", "Fictive")
+    signup = Signup(contact_id=person.id, wording_version="test")
+    db.session.add_all([event, signup])
+    db.session.flush()
+    request = SignupRequest(signup_id=signup.id, contact_id=person.id, kind=RequestKind.JOIN.value, status="open")
+    db.session.add(request)
+    db.session.flush()
+    services.create_task(services.TaskInput(title="Réserver la salle", due_on=services.today(), owner_id=editor.id,
+                                            subject_kind="event", subject_id=event.id), editor.id)
+    services.create_task(services.TaskInput(title="Appeler la demandeuse", due_on=services.today(),
+                                            owner_id=editor.id, subject_kind="signup_request",
+                                            subject_id=request.id, contact_id=person.id), editor.id)
+    db.session.commit()
+    with pytest.raises(ValidationError):
+        services.create_task(services.TaskInput(title="x", due_on=services.today(), owner_id=editor.id,
+                                                subject_kind="event", subject_id=event.id + 100), editor.id)
+    db.session.rollback()
+    _log_in(client, editor)
+    page = _page(client.get("/admin/taches/"))
+    assert "Comité technique fictif" in page
+    assert "Rejoindre la démarche Territoires d'industrie — Denise Fictive" in page
+    assert "Ajouter une tâche" in _page(client.get(f"/admin/evenements/{event.id}"))
