@@ -34,6 +34,8 @@ FEATURES = [
     "crm.imports",
     "crm.privacy",
     "crm.actions",
+    "crm.tasks",
+    "crm.projects",
 ]
 
 

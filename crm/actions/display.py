@@ -18,6 +18,10 @@ from crm.actions.forms import (
 from crm.actions.models import Action, PlanVersion
 from crm.extensions import db
 from crm.forms import choices
+from crm.templating import hook_sections
+
+# Features add a section to the progress report (the firms' projects): ``hook()`` -> (template, context) or None.
+REPORT_SECTIONS_HOOK = "actions.report_sections"
 
 
 def detail_forms(action: Action) -> dict[str, Any]:
@@ -49,4 +53,4 @@ def report_context(since_id: int | None) -> dict[str, Any]:
     sections, totals = plan.sections(document)
     return {"sections": sections, "totals": totals, "since": since,
             "changes": versions.compare(since.snapshot, document) if since else None,
-            "all_versions": versions.all_versions()}
+            "all_versions": versions.all_versions(), "more": hook_sections(REPORT_SECTIONS_HOOK)}

@@ -220,17 +220,20 @@ class Milestone(db.Model):
 
 
 class FundingLine(db.Model):
-    """A funding line: today an action's; the firms' projects will hang theirs here too (a ``project_id``
-    beside ``action_id``, one of them set), so that totals by funder and scheme stay one query."""
+    """A funding line of an action of the plan or of a firm's project (crm.projects): exactly one of
+    ``action_id`` and ``project_id`` is set, so that totals by funder and scheme stay one query. The project's
+    side of the relationship is declared by the projects package (this one does not know it)."""
 
     __tablename__ = "funding_lines"
     __table_args__ = (
         sa.CheckConstraint("amount_requested >= 0", name="requested_not_negative"),
         sa.CheckConstraint("amount_granted IS NULL OR amount_granted >= 0", name="granted_not_negative"),
+        sa.CheckConstraint("(action_id IS NULL) <> (project_id IS NULL)", name="one_owner"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("actions.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int | None] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     funder_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     scheme: Mapped[str] = mapped_column(sa.String(200), default="")
     amount_requested: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))

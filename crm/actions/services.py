@@ -275,6 +275,12 @@ def _funding_fields(line: FundingLine, data: FundingInput) -> None:
     line.requested_on, line.decided_on, line.paid_on = data.requested_on, data.decided_on, data.paid_on
 
 
+def fill_funding_line(line: FundingLine, data: FundingInput) -> None:
+    """Checks ``data`` and writes it on ``line`` (an action's or a project's): ActionError in French, nothing
+    written, on bad input."""
+    _funding_fields(line, data)
+
+
 def add_funding(action: Action, data: FundingInput) -> FundingLine:
     line = FundingLine()
     _funding_fields(line, data)

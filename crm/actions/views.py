@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -127,6 +127,8 @@ def add_funding(action_id: int) -> WerkzeugResponse:
 @bp.route("/financements/<int:line_id>/modifier", methods=["GET", "POST"])
 def edit_funding(line_id: int) -> str | WerkzeugResponse:
     line = db.get_or_404(FundingLine, line_id)
+    if line.action_id is None:  # a firm's project's line: edited from the project's page
+        abort(404)
     form = FundingForm(obj=line)
     form.funder_id.choices = services.organisation_choices()
     if request.method == "GET":

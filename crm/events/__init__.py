@@ -15,5 +15,6 @@ feature = Feature(
     mail_kinds=mailing.MAIL_KINDS,
     panels=[Panel("events/_dashboard.html", figures.panel, order=20)],
     privacy=[PrivacyTable("invitations", "Invitations aux événements")],
+    hooks={"tasks.subjects": figures.task_subjects},
     demo=demo.load,
 )

@@ -51,3 +51,11 @@ def panel() -> dict[str, Any]:
     events = upcoming()
     return {"events": events, "answer_series": ANSWER_SERIES,
             "event_rows": [(f"{e.title} — {format_date(e.starts_at, 'short')}", e.answers) for e in events]}
+
+
+def task_subjects(kind: str, ids: list[int]) -> dict[int, tuple[str, str, dict[str, Any]]] | None:
+    """The ``tasks.subjects`` hook: an event a task is about, named by its title, on its page."""
+    if kind != "event":
+        return None
+    rows = db.session.execute(sa.select(Event.id, Event.title).where(Event.id.in_(ids)))
+    return {i: (title, "events.detail", {"event_id": i}) for i, title in rows}

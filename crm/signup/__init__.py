@@ -24,5 +24,6 @@ feature = Feature(
         PrivacyTable("signup_changes", "Modifications proposées à l'inscription"),
     ],
     context_processors=[views.consent_panel],
+    hooks={"tasks.subjects": inbox.task_subjects},
     demo=demo.load,
 )

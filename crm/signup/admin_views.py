@@ -33,7 +33,8 @@ def inbox_view() -> str:
     page = inbox.inbox_page(which, request.args.get("page", 1, type=int) or 1, current_app.config["PAGE_SIZE"])
     return render_template("signup/inbox.html", page=page, which=which, filters=inbox.FILTERS,
                            action=ActionForm(), changes_form=ChangesForm(), reviews=proposals.reviews(page.items),
-                           current_kit=kit.current_kit(), open_count=inbox.open_count())
+                           current_kit=kit.current_kit(), open_count=inbox.open_count(),
+                           accepts_projects=inbox.accepts_projects())
 
 
 @admin_bp.route("/inscriptions/<int:signup_id>/modifications", methods=["POST"])
@@ -60,6 +61,10 @@ def _act(request_id: int, action: str) -> Response:
         if action == "done":
             inbox.mark_done(item, current_user.id)
             message = _("Demande marquée comme traitée.")
+        elif action == "project":
+            created = inbox.accept_project(item, current_user.id)
+            message = _("Projet « %(title)s » créé, suivi par %(owner)s.", title=created["title"],
+                        owner=created["owner"])
         elif action in {"accept", "decline"}:
             inbox.decide_ambassador(item, action == "accept", current_user.id)
             message = _("Candidature acceptée.") if action == "accept" else _("Candidature refusée.")
@@ -78,6 +83,11 @@ def _act(request_id: int, action: str) -> Response:
 @admin_bp.route("/<int:request_id>/traitee", methods=["POST"])
 def mark_done(request_id: int) -> Response:
     return _act(request_id, "done")
+
+
+@admin_bp.route("/<int:request_id>/projet", methods=["POST"])
+def accept_project(request_id: int) -> Response:
+    return _act(request_id, "project")
 
 
 @admin_bp.route("/<int:request_id>/accepter", methods=["POST"])

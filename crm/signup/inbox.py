@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -10,7 +11,7 @@ from sqlalchemy.orm import aliased
 from crm.audit import services as audit
 from crm.db import utcnow
 from crm.errors import ValidationError
-from crm.extensions import db
+from crm.extensions import db, hooks
 from crm.forms import lazy_gettext as _l
 from crm.forms import untranslated
 from crm.pagination import Page, paginate
@@ -139,6 +140,36 @@ def mark_done(request: SignupRequest, user_id: int | None) -> SignupRequest:
     return request
 
 
+PROJECT_ACCEPTED_HOOK = "signup.project_accepted"  # hook(request, user_id) -> {"title", "owner"}; may refuse
+
+
+def accepts_projects() -> bool:
+    """Whether a feature turns an accepted project request into a project (crm.projects answers the hook)."""
+    return bool(hooks(PROJECT_ACCEPTED_HOOK))
+
+
+def accept_project(request: SignupRequest, user_id: int | None) -> dict[str, Any]:
+    """The request becomes a project in the pipeline (through the hook), its task done, the request accepted."""
+    _require(request, {RequestKind.PROJECT})
+    found = hooks(PROJECT_ACCEPTED_HOOK)
+    if not found:
+        raise InboxError("Aucun suivi de projets n'est installé.")
+    try:
+        result = found[0](request, user_id)
+    except ValidationError as exc:
+        raise InboxError(exc.errors) from None
+    if request.note is not None and request.note.done_at is None:
+        partners.complete_task(request.note)
+    request.status = RequestStatus.ACCEPTED.value
+    request.decided_at = utcnow()
+    request.decided_by_id = user_id
+    audit.record("signup_project", "contact", request.contact_id,
+                 f"Demande de projet acceptée : projet « {result['title']} » suivi par {result['owner']}",
+                 user_id=user_id)
+    db.session.flush()
+    return dict(result)
+
+
 def decide_ambassador(request: SignupRequest, accept: bool, user_id: int | None,
                       on: date | None = None) -> SignupRequest:
     _require(request, {RequestKind.AMBASSADOR})
@@ -176,3 +207,12 @@ def kit_was_sent(contact: Contact) -> bool:
                                        SignupRequest.kind == RequestKind.KIT.value,
                                        SignupRequest.sent_at.is_not(None)))
     return bool(db.session.scalar(stmt))
+
+
+def task_subjects(kind: str, ids: list[int]) -> dict[int, tuple[str, str, dict[str, Any]]] | None:
+    """The ``tasks.subjects`` hook: a request a task is about, named by what was asked and who asked, in the inbox."""
+    if kind != "signup_request":
+        return None
+    requests = db.session.scalars(sa.select(SignupRequest).where(SignupRequest.id.in_(ids)))
+    return {r.id: (f"{untranslated(r.label)} — {r.signup.contact.full_name}", "signup.admin.inbox", {"filtre": "all"})
+            for r in requests}
