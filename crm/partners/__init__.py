@@ -5,7 +5,7 @@ from crm.forms import lazy_gettext as _l
 from crm.partners import demo, figures, views
 from crm.partners.models import CIVILITIES
 from crm.partners.normalize import web_link
-from crm.partners.territory import department_label
+from crm.partners.territory import DEPARTMENT_NAMES, department_label
 
 
 def _civility(value: str | None) -> str:
@@ -36,6 +36,7 @@ feature = Feature(
         PrivacyTable("organisation_words", derived=True),
         PrivacyTable("contact_words", derived=True),
     ],
+    context_processors=[lambda: {"department_names": DEPARTMENT_NAMES}],
     template_filters={"civility": _civility, "department": department_label, "web_link": web_link},
     demo=demo.load_demo_data,
 )

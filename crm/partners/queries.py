@@ -29,6 +29,7 @@ from crm.partners.models import (
     organisation_words,
 )
 from crm.partners.normalize import search_key
+from crm.partners.territory import NOT_GIVEN, UnknownPlace, parse_department, parse_region
 
 PREFIX_END = "\uffff"
 MAX_SEARCH_TOKENS = 4
@@ -60,6 +61,19 @@ class PartnerFilters(PartnerCriteria):
     @classmethod
     def from_args(cls, args: Any) -> PartnerFilters:
         return cls(**{f.name: (args.get(f.name) or "").strip() for f in fields(cls) if args.get(f.name)})
+
+    def understand(self) -> dict[str, str]:
+        """Turns the place typed into codes ("Orne" -> "61"); returns a French message per value not
+        understood (the list then shows it rather than silently nothing)."""
+        problems: dict[str, str] = {}
+        for name, parse in (("department", parse_department), ("region", parse_region)):
+            value = getattr(self, name)
+            if value:
+                try:
+                    setattr(self, name, parse(value))
+                except UnknownPlace as exc:
+                    problems[name] = str(exc)
+        return problems
 
     def as_args(self) -> dict[str, str]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
@@ -108,17 +122,25 @@ def _contact_ids_matching(token: str) -> sa.CompoundSelect[Any]:
     )
 
 
+def _blank(column: InstrumentedAttribute[Any]) -> sa.ColumnElement[bool]:
+    return sa.or_(column.is_(None), column == "")
+
+
 def _organisation_place_filters(filters: PartnerFilters) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = []
-    if filters.kind:
+    if filters.kind == NOT_GIVEN:
+        conditions.append(Organisation.kind_id.is_(None))
+    elif filters.kind:
         conditions.append(
             Organisation.kind_id == sa.select(OrganisationKind.id).where(OrganisationKind.code == filters.kind)
             .scalar_subquery()
         )
     if filters.department:
-        conditions.append(Organisation.department == filters.department)
+        conditions.append(_blank(Organisation.department) if filters.department == NOT_GIVEN
+                          else Organisation.department == filters.department)
     if filters.region:
-        conditions.append(Organisation.region == filters.region)
+        conditions.append(_blank(Organisation.region) if filters.region == NOT_GIVEN
+                          else Organisation.region == filters.region)
     return conditions
 
 

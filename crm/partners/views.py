@@ -52,14 +52,16 @@ def _csv_response(chunks: Any, filename: str) -> Response:
 @bp.route("/structures/")
 def organisations() -> str:
     filters = PartnerFilters.from_args(request.args)
+    problems = filters.understand()
     page = queries.list_organisations(filters, _page_number(), current_app.config["PAGE_SIZE"])
     return render_template("partners/organisations.html", page=page, filters=filters,
-                           form=FilterForm(request.args))
+                           form=FilterForm(request.args), problems=problems)
 
 
 @bp.route("/structures/export.csv")
 def organisations_export() -> Response:
     filters = PartnerFilters.from_args(request.args)
+    filters.understand()
     return _csv_response(export.organisations_csv(queries.organisations_statement(filters)), "structures.csv")
 
 
@@ -149,13 +151,16 @@ def club_members() -> str:
 @bp.route("/contacts/")
 def contacts() -> str:
     filters = PartnerFilters.from_args(request.args)
+    problems = filters.understand()
     page = queries.list_contacts(filters, _page_number(), current_app.config["PAGE_SIZE"])
-    return render_template("partners/contacts.html", page=page, filters=filters, form=FilterForm(request.args))
+    return render_template("partners/contacts.html", page=page, filters=filters, form=FilterForm(request.args),
+                           problems=problems)
 
 
 @bp.route("/contacts/export.csv")
 def contacts_export() -> Response:
     filters = PartnerFilters.from_args(request.args)
+    filters.understand()
     return _csv_response(export.contacts_csv(queries.contacts_statement(filters)), "contacts.csv")
 
 
