@@ -7,6 +7,7 @@ progress report (screen, print, spreadsheet) and the public page.
 """
 
 from crm.actions import committee_views, demo, figures, proposal_views, proposals, public, report, views
+from crm.actions.models import ActionStatus, ProposalStatus
 from crm.extensions import Feature, Figure, NavItem, PrivacyTable
 from crm.forms import lazy_gettext as _l
 
@@ -19,9 +20,10 @@ feature = Feature(
     mail_kinds=proposals.MAIL_KINDS,
     figures=[
         Figure(_l("actions du plan"), figures.actions, "actions.index", order=60),
-        Figure(_l("actions en cours"), figures.actions_in_progress, "actions.index", order=61),
+        Figure(_l("actions en cours"), figures.actions_in_progress, "actions.index", {"statut": ActionStatus.IN_PROGRESS.value},
+               order=61),
         Figure(_l("Propositions d'actions à examiner"), figures.open_proposals, "actions.proposal_list",
-               group="waiting", order=60),
+               {"statut": ProposalStatus.OPEN.value}, group="waiting", order=60),
     ],
     privacy=[
         PrivacyTable("action_pilots", "Pilotage d'actions du plan"),

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
-from crm.extensions import db
+from crm.extensions import db, hooks
 from crm.pagination import Page, paginate
 from crm.partners.models import (
     Axis,
@@ -31,6 +31,7 @@ from crm.partners.models import (
 from crm.partners.normalize import search_key
 from crm.partners.territory import NOT_GIVEN, UnknownPlace, parse_department, parse_region
 
+CONTACT_FILTER_HOOK = "partners.contact_filter"  # hook(name, value) -> a condition on Contact, or None
 PREFIX_END = "\uffff"
 MAX_SEARCH_TOKENS = 4
 # Lists count matches up to this many and then say "plus de …": the count never walks a whole large base.
@@ -57,6 +58,9 @@ class PartnerCriteria:
 @dataclass
 class PartnerFilters(PartnerCriteria):
     sort: str = "name"
+    # Answered by another package through the ``partners.contact_filter`` hook (e.g. the consent's
+    # "newsletter" = a subscription status): what the dashboard's figures of subscribers lead to.
+    newsletter: str = ""
 
     @classmethod
     def from_args(cls, args: Any) -> PartnerFilters:
@@ -190,6 +194,11 @@ def contact_conditions(filters: PartnerFilters, today: date | None = None) -> li
         conditions.append(~_current_club_member(Contact.organisation_id, today))
     if filters.ambassador:
         conditions.append(Contact.ambassador_status == filters.ambassador)
+    if getattr(filters, "newsletter", ""):
+        answers = [hook("newsletter", filters.newsletter) for hook in hooks(CONTACT_FILTER_HOOK)]
+        conditions.extend(answer for answer in answers if answer is not None)
+        if not any(answer is not None for answer in answers):
+            conditions.append(sa.false())
     return conditions
 
 
@@ -254,15 +263,19 @@ def list_organisations(filters: PartnerFilters, page: int, per_page: int) -> Pag
     return paginate(organisations_statement(filters), page, per_page, count_limit=LIST_COUNT_LIMIT)
 
 
-def current_club_members(today: date | None = None) -> list[tuple[Organisation, ClubMembership]]:
+def club_members_statement(today: date | None = None) -> sa.Select[Any]:
+    """The Club's members on that day, one row per organisation (its current membership): the Club's page and
+    the dashboard's count."""
     today = today or date.today()
-    stmt = (
-        sa.select(Organisation, ClubMembership)
-        .join(ClubMembership, ClubMembership.organisation_id == Organisation.id)
-        .where(
-            ClubMembership.joined_on <= today,
-            sa.or_(ClubMembership.left_on.is_(None), ClubMembership.left_on > today),
-        )
-        .order_by(Organisation.name_key)
-    )
-    return [(org, membership) for org, membership in db.session.execute(stmt)]
+    current = sa.and_(ClubMembership.joined_on <= today,
+                      sa.or_(ClubMembership.left_on.is_(None), ClubMembership.left_on > today))
+    latest = (sa.select(sa.func.max(ClubMembership.id)).where(current)
+              .group_by(ClubMembership.organisation_id).scalar_subquery())
+    return (sa.select(Organisation, ClubMembership)
+            .join(ClubMembership, ClubMembership.organisation_id == Organisation.id)
+            .where(ClubMembership.id.in_(latest))
+            .order_by(Organisation.name_key, Organisation.id))
+
+
+def current_club_members(today: date | None = None) -> list[tuple[Organisation, ClubMembership]]:
+    return [(org, membership) for org, membership in db.session.execute(club_members_statement(today))]

@@ -24,7 +24,7 @@ from crm.audit.models import AuditLog
 from crm.consent import services as consent
 from crm.consent.models import ConsentAction, OptInStatus, SuppressionReason
 from crm.errors import ValidationError
-from crm.extensions import db
+from crm.extensions import db, hooks
 from crm.mail import outbox
 from crm.partners.models import Contact, new_link_secret
 from crm.partners.words import forget_contact_words
@@ -155,6 +155,9 @@ def _mentions(table: sa.Table, values: list[str]) -> Any:
     return sa.or_(*conditions) if conditions else None
 
 
+CONTACT_ERASED_HOOK = "privacy.contact_erased"  # hook(contact), called before the erasure is flushed
+
+
 def erase_contact(contact: Contact, *, user_id: int | None = None, reason: str = "request") -> Erasure:
     """Anonymises the contact in place; the caller commits (or rolls back: nothing half-erased)."""
     if not contact.email:
@@ -191,6 +194,8 @@ def erase_contact(contact: Contact, *, user_id: int | None = None, reason: str =
             _scrub_rows(table, where, everywhere, linked=False)
     consent.record(contact, ConsentAction.ERASE, source="retention" if reason == "retention" else "admin",
                    detail="Effacement des données personnelles (RGPD)")
+    for closed in hooks(CONTACT_ERASED_HOOK):  # e.g. the person's requests close: "personne effacée"
+        closed(contact)
     erasure = Erasure(contact_id=contact.id, reason=reason, erased_by_id=user_id)
     db.session.add(erasure)
     audit.record("erase", "contact", contact.id,
