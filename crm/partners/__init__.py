@@ -3,7 +3,7 @@
 from crm.extensions import Feature, Figure, NavItem, PrivacyTable
 from crm.forms import lazy_gettext as _l
 from crm.partners import demo, figures, views
-from crm.partners.models import CIVILITIES
+from crm.partners.models import CIVILITIES, language_name
 from crm.partners.normalize import web_link
 from crm.partners.territory import DEPARTMENT_NAMES, department_label
 
@@ -37,6 +37,6 @@ feature = Feature(
         PrivacyTable("contact_words", derived=True),
     ],
     context_processors=[lambda: {"department_names": DEPARTMENT_NAMES}],
-    template_filters={"civility": _civility, "department": department_label, "web_link": web_link},
+    template_filters={"language_name": language_name, "civility": _civility, "department": department_label, "web_link": web_link},
     demo=demo.load_demo_data,
 )

@@ -19,6 +19,13 @@ if TYPE_CHECKING:
     from crm.auth.models import User
 
 
+LANGUAGE_NAMES = {"fr": "Français", "en": "English"}  # each language by its own name, as in the contact form
+
+
+def language_name(code: str | None) -> str:
+    return LANGUAGE_NAMES.get(code or "", code or "")
+
+
 class AmbassadorStatus(StrEnum):
     NONE = "none"
     CANDIDATE = "candidate"

@@ -18,7 +18,7 @@ from crm.consent.mail_kinds import mail_kind
 from crm.consent.services import is_suppressed
 from crm.db import utcnow
 from crm.extensions import db
-from crm.partners.models import Contact, Organisation
+from crm.partners.models import Contact, Organisation, language_name
 from crm.privacy.references import jsonable, label_of, references_to, rows_of, title_of
 
 COLUMN_LABELS = {
@@ -53,7 +53,6 @@ TECHNICAL_COLUMNS = HIDDEN_COLUMNS | {
     "report_key", "source_id", "delivery_id", "link_secret", "contact_id",
 }
 TECHNICAL_SUFFIXES = ("_key", "_hash", "_token", "_secret")
-LANGUAGE_NAMES = {"fr": "Français", "en": "Anglais"}
 
 
 def technical(column: str) -> bool:
@@ -79,7 +78,7 @@ def readable_value(table: sa.Table | None, column: str, value: Any, timezone: st
     if python_type is bool:
         return "Oui" if value else "Non"
     if column == "language":
-        return LANGUAGE_NAMES.get(value, value)
+        return language_name(value)
     if column == "kind" and isinstance(value, str) and (kind := mail_kind(value)) is not None:
         return str(kind.label)  # a mail sent: what it was, not its code
     return value

@@ -6,6 +6,7 @@ import html
 import json
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -49,3 +50,27 @@ def test_the_json_export_stays_complete(client, login) -> None:
     assert data["contact"]["language"] == "fr"
     deliveries = data["tables"]["deliveries.contact_id"]
     assert deliveries and "dedupe_key" in deliveries[0] and "claim_token" in deliveries[0]
+
+
+def test_the_contact_card_names_the_language(client, login) -> None:
+    person = _person(client)
+    person.language = "en"
+    db.session.commit()
+    login("viewer")
+    page = client.get(f"/admin/contacts/{person.id}").get_data(as_text=True)
+    assert "<dd>English</dd>" in page and "<dd>en</dd>" not in page
+
+
+def test_a_checkbox_field_keeps_its_label_beside_it(app) -> None:
+    with app.test_request_context():
+        from flask import render_template_string
+        from flask_wtf import FlaskForm
+        from wtforms import BooleanField
+
+        class Form(FlaskForm):
+            agree = BooleanField("J'accepte")
+
+        rendered = render_template_string('{% from "_macros.html" import field %}{{ field(form.agree) }}', form=Form())
+    assert 'class="field check"' in rendered
+    css = Path(app.static_folder, "app.css").read_text(encoding="utf-8")
+    assert ".field.check { flex-direction: row;" in css
