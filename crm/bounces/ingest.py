@@ -25,6 +25,7 @@ from crm.bounces.models import Bounce
 from crm.bounces.services import BounceOutcome, record_bounce
 from crm.extensions import db
 from crm.mail.models import Delivery
+from crm.partners.services import addresses_of
 from crm.forms import InvalidEmail, normalize_email
 
 log = logging.getLogger(__name__)
@@ -104,11 +105,12 @@ def process_message(raw: bytes, report: IngestReport) -> None:
         report.not_bounces += 1
         return
     delivery = _delivery_for(message)
-    delivery_email = delivery.contact.email if delivery is not None and delivery.contact is not None else None
+    # Any address of the person: a delivery sent before a merge went to the address kept as another one.
+    delivery_emails = addresses_of(delivery.contact_id) if delivery is not None and delivery.contact_id else set()
     permanent_addresses = _addresses(permanent)
     for address, is_permanent in [*((a, True) for a in sorted(permanent_addresses)),
                                   *((a, False) for a in sorted(_addresses(temporary) - permanent_addresses))]:
-        tied = delivery.id if delivery is not None and delivery_email == address else None
+        tied = delivery.id if delivery is not None and address in delivery_emails else None
         outcome = record_bounce(address, permanent=is_permanent, delivery_id=tied, source="dsn",
                                 detail=("rejet définitif" if is_permanent else "rejet temporaire") + " (DSN)",
                                 report_key=key)

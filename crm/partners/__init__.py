@@ -32,6 +32,7 @@ feature = Feature(
         PrivacyTable("contact_sectors", "Filières"),
         PrivacyTable("contact_axes", "Axes du programme"),
         PrivacyTable("notes", "Notes et échanges"),
+        PrivacyTable("contact_emails", "Autres adresses e-mail", personal=("email",)),
         # Search words, rebuilt from the record's own columns by crm.partners.words.
         PrivacyTable("organisation_words", derived=True),
         PrivacyTable("contact_words", derived=True),

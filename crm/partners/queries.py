@@ -19,6 +19,7 @@ from crm.partners.models import (
     Axis,
     ClubMembership,
     Contact,
+    ContactEmail,
     Organisation,
     OrganisationKind,
     Sector,
@@ -121,6 +122,7 @@ def _contact_ids_matching(token: str) -> sa.CompoundSelect[Any]:
         ids.where(starts_with(Contact.last_name_key, token)),
         ids.where(starts_with(Contact.first_name_key, token)),
         ids.where(starts_with(Contact.email, token)),
+        sa.select(ContactEmail.contact_id).where(starts_with(ContactEmail.email, token)),
         sa.select(contact_words.c.contact_id).where(starts_with(contact_words.c.word, token)),
         ids.where(Contact.organisation_id.in_(_organisations_matching(token))),
     )

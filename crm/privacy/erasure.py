@@ -27,6 +27,7 @@ from crm.errors import ValidationError
 from crm.extensions import db, hooks
 from crm.mail import outbox
 from crm.partners.models import Contact, new_link_secret
+from crm.partners.services import addresses_of
 from crm.partners.words import forget_contact_words
 from crm.privacy.models import Erasure
 from crm.privacy.references import is_json, is_text, primary_key_of, references_to, rule_of
@@ -54,6 +55,8 @@ def _identities(contact: Contact) -> list[dict[str, str]]:
     for changes in merges:
         merged = (changes or {}).get("merged_contact") or {}
         people.append({k: str(merged.get(k) or "") for k in ("email", "first_name", "last_name", "phone")})
+    for other in addresses_of(contact.id) - {contact.email or ""}:  # the person's other addresses
+        people.append({"email": other, "first_name": "", "last_name": "", "phone": ""})
     return people
 
 
