@@ -165,3 +165,21 @@ def test_the_lookup_is_off_when_the_setting_is_unset(app, client, login) -> None
     assert page.status_code == 200 and "pas activée" in html.unescape(page.get_data(as_text=True))
     answer = client.get(f"/admin/structures/repertoire?numero={SIREN}")
     assert answer.status_code == 503 and "pas activée" in answer.json["message"]
+
+
+def test_the_inbox_offers_the_lookup_for_a_signups_organisation(app, client, login, outbox) -> None:
+    from tests.signup.helpers import form_data, link_in, path_of
+
+    assert client.post("/inscription", data=form_data(siret=SIRET, requests=["join"])).status_code == 303
+    assert client.post(path_of(link_in(outbox[-1], "/inscription/confirmer/"))).status_code == 200
+    login("editor")
+    app.config.update(SIRENE_API_URL="")
+    assert "Compléter avec le répertoire" not in html.unescape(client.get("/admin/demandes/").get_data(as_text=True))
+    app.config.update(SIRENE_API_URL="http://127.0.0.1:9")
+    page = html.unescape(client.get("/admin/demandes/").get_data(as_text=True))
+    assert "Compléter avec le répertoire des entreprises (SIRET)" in page and "repertoire=1" in page
+    organisation = db.session.scalar(sa.select(Organisation))
+    # The service unreachable: the edit form still opens, with a French message, never a 500.
+    app.config.update(SIRENE_API_TIMEOUT=0.5)
+    edit = client.get(f"/admin/structures/{organisation.id}/modifier?repertoire=1")
+    assert edit.status_code == 200 and "ne répond pas" in html.unescape(edit.get_data(as_text=True))
