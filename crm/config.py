@@ -61,6 +61,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "50")),
+        # The State's open company directory (API Recherche d'entreprises), to fill an organisation from its
+        # SIRET or SIREN: e.g. https://recherche-entreprises.api.gouv.fr ; unset, the lookup is off.
+        "SIRENE_API_URL": (env.get("SIRENE_API_URL") or "").rstrip("/"),
+        "SIRENE_API_TIMEOUT": float(env.get("SIRENE_API_TIMEOUT", "3")),
         # How often the scheduler looks for mail to send (one indexed query when there is none).
         "SCHEDULER_TICK_SECONDS": int(env.get("SCHEDULER_TICK_SECONDS", "5")),
         # Sending pipeline (crm.mail.pipeline): commit interval, claim lease, retries, bounces.

@@ -17,6 +17,7 @@ from crm.actions import (
     report,
     views,
 )
+from crm.actions.models import ActionStatus, ProposalStatus
 from crm.extensions import Feature, Figure, NavItem, PrivacyTable
 from crm.forms import lazy_gettext as _l
 
@@ -29,9 +30,10 @@ feature = Feature(
     mail_kinds=proposals.MAIL_KINDS,
     figures=[
         Figure(_l("actions du plan"), figures.actions, "actions.index", order=60),
-        Figure(_l("actions en cours"), figures.actions_in_progress, "actions.index", order=61),
+        Figure(_l("actions en cours"), figures.actions_in_progress, "actions.index", {"statut": ActionStatus.IN_PROGRESS.value},
+               order=61),
         Figure(_l("Propositions d'actions à examiner"), figures.open_proposals, "actions.proposal_list",
-               group="waiting", order=60),
+               {"statut": ProposalStatus.OPEN.value}, group="waiting", order=60),
     ],
     privacy=[
         PrivacyTable("action_pilots", "Pilotage d'actions du plan"),

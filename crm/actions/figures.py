@@ -22,17 +22,27 @@ from crm.partners.models import Axis, Organisation
 
 
 def actions_in_progress() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Action).where(
-        Action.status == ActionStatus.IN_PROGRESS.value)) or 0
+    return actions(ActionStatus.IN_PROGRESS.value)
 
 
-def actions() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Action)) or 0
+def actions(status: str = "") -> int:
+    """The plan's actions (of that status): the count the plan's page shows with the same filter."""
+    stmt = sa.select(sa.func.count()).select_from(Action)
+    if status:
+        stmt = stmt.where(Action.status == status)
+    return db.session.scalar(stmt) or 0
 
 
 def open_proposals() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Proposal).where(
-        Proposal.status == ProposalStatus.OPEN.value)) or 0
+    return len(proposals_with_status(ProposalStatus.OPEN.value))
+
+
+def proposals_with_status(status: str = "") -> list[Proposal]:
+    """The proposals list (of that status), newest first: the list page and the dashboard's count."""
+    stmt = sa.select(Proposal).order_by(Proposal.created_at.desc(), Proposal.id.desc())
+    if status:
+        stmt = stmt.where(Proposal.status == status)
+    return list(db.session.scalars(stmt))
 
 
 def engagements(organisation_id: int) -> list[tuple[Action, list[str]]]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from crm.actions import proposals, services
+from crm.actions import figures, proposals, services
 from crm.actions.forms import DeclineForm, InviteForm, MergeForm, RetainForm, SupportForm, TeamProposalForm
-from crm.actions.models import Proposal
+from crm.actions.models import Proposal, ProposalStatus
 from crm.actions.views import bp
 from crm.extensions import db
 from crm.forms import save_form
@@ -30,7 +30,11 @@ def _forms() -> dict[str, object]:
 
 @bp.route("/propositions/")
 def proposal_list() -> str:
-    return render_template("actions/proposals.html", proposals=proposals.all_proposals(), **_forms())
+    status = request.args.get("statut", "")
+    if status not in {s.value for s in ProposalStatus}:
+        status = ""
+    return render_template("actions/proposals.html", proposals=figures.proposals_with_status(status),
+                           status=status, **_forms())
 
 
 def _flash_form_errors(form: object) -> None:

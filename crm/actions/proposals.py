@@ -128,10 +128,6 @@ def open_proposals() -> list[Proposal]:
                                    .order_by(Proposal.created_at.desc(), Proposal.id.desc())))
 
 
-def all_proposals() -> list[Proposal]:
-    return list(db.session.scalars(sa.select(Proposal).order_by(Proposal.created_at.desc(), Proposal.id.desc())))
-
-
 # --- The team's answer ---------------------------------------------------------------------------
 
 

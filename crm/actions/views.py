@@ -33,8 +33,14 @@ protect_admin(bp)
 
 @bp.route("/")
 def index() -> str:
-    sections, totals = plan.sections(plan.load(people=True))
-    return render_template("actions/index.html", sections=sections, totals=totals)
+    document = plan.load(people=True)
+    status = request.args.get("statut", "")
+    if status not in {s.value for s in ActionStatus}:
+        status = ""
+    else:  # the dashboard's "actions en cours" leads here
+        document["actions"] = [action for action in document["actions"] if action["status"] == status]
+    sections, totals = plan.sections(document)
+    return render_template("actions/index.html", sections=sections, totals=totals, status=status)
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])

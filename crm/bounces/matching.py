@@ -27,7 +27,8 @@ from crm.bounces.models import BounceMatch
 from crm.db import utcnow
 from crm.extensions import db
 from crm.mail.models import Delivery, DeliveryStatus
-from crm.partners.models import Contact
+from crm.partners.models import Contact, ContactEmail
+from crm.partners.services import addresses_of
 
 # A delivery we made: the relay accepted it (a bounce may have come back since).
 MADE = (DeliveryStatus.SENT.value, DeliveryStatus.BOUNCED.value)
@@ -35,10 +36,11 @@ MADE = (DeliveryStatus.SENT.value, DeliveryStatus.BOUNCED.value)
 
 @dataclass(frozen=True)
 class Quoted:
-    """The delivery a report points at (by VERP or by Message-ID), with its recipient's address."""
+    """The delivery a report points at (by VERP or by Message-ID), with its recipient's addresses (the one mail
+    goes to and the others a merge kept: a mail sent before the merge went to one of those)."""
 
     delivery_id: int
-    email: str | None
+    emails: frozenset[str]
     matched_by: BounceMatch
 
 
@@ -71,11 +73,12 @@ def original_message_ids(message: Message) -> list[str]:
     return found
 
 
-def _made(condition: sa.ColumnElement[bool]) -> tuple[int, str | None] | None:
+def _made(condition: sa.ColumnElement[bool]) -> tuple[int, frozenset[str]] | None:
     row = db.session.execute(
-        sa.select(Delivery.id, Contact.email).outerjoin(Contact, Contact.id == Delivery.contact_id)
-        .where(condition, Delivery.status.in_(MADE)).limit(1)).first()
-    return (row[0], row[1]) if row is not None else None
+        sa.select(Delivery.id, Delivery.contact_id).where(condition, Delivery.status.in_(MADE)).limit(1)).first()
+    if row is None:
+        return None
+    return row[0], frozenset(addresses_of(row[1]) if row[1] is not None else ())
 
 
 def quoted_deliveries(message: Message) -> list[Quoted]:
@@ -95,14 +98,16 @@ def recent_delivery_id(address: str) -> int | None:
     since = utcnow() - timedelta(days=current_app.config["BOUNCE_MATCH_DAYS"])
     return db.session.scalar(
         sa.select(Delivery.id).join(Contact, Contact.id == Delivery.contact_id)
-        .where(Contact.email == address, Delivery.status.in_(MADE), Delivery.sent_at >= since)
+        .where(sa.or_(Contact.email == address,
+                      Contact.id.in_(sa.select(ContactEmail.contact_id).where(ContactEmail.email == address))),
+               Delivery.status.in_(MADE), Delivery.sent_at >= since)
         .order_by(Delivery.sent_at.desc(), Delivery.id.desc()).limit(1))
 
 
 def tie(address: str, quoted: list[Quoted]) -> tuple[int, BounceMatch] | None:
     """The delivery this report about ``address`` is tied to, and how; None when it is tied to none."""
     for item in quoted:
-        if item.email == address:
+        if address in item.emails:
             return item.delivery_id, item.matched_by
     recent = recent_delivery_id(address)
     if recent is not None:

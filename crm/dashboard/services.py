@@ -29,7 +29,7 @@ from crm.partners.models import (
     Sector,
     organisation_sectors,
 )
-from crm.partners.territory import department_label
+from crm.partners.territory import NOT_GIVEN, department_label
 
 MONTHS_FR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
 
@@ -53,49 +53,65 @@ class Section:
 class Dashboard:
     today: date
     key: list[Count]
-    by_kind: list[tuple[str, int]]
-    by_sector: list[tuple[str, int]]
-    by_department: list[tuple[str, int]]
-    ambassadors: list[tuple[str, int]]
+    by_kind: Chart
+    by_sector: Chart
+    by_department: Chart
+    ambassadors: Chart
     subscribers_by_month: list[tuple[str, int]]
     club_by_year: list[tuple[str, int]]
     waiting: list[Count] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
 
-    @property
-    def waiting_total(self) -> int:
-        return sum(count.value for count in self.waiting)
 
 
-def _by_kind() -> list[tuple[str, int]]:
+# Each chart's bars are (label, count, the list's filters): the bar leads to the list filtered to exactly the rows
+# it counts (the organisations list for the structures, the contacts list for the ambassadors).
+
+
+def _by_kind() -> list[tuple[str, int, dict[str, str]]]:
     rows = db.session.execute(
-        sa.select(OrganisationKind.label, sa.func.count(Organisation.id))
+        sa.select(OrganisationKind.label, OrganisationKind.code, sa.func.count(Organisation.id))
         .select_from(Organisation).outerjoin(OrganisationKind, OrganisationKind.id == Organisation.kind_id)
-        .group_by(OrganisationKind.label, OrganisationKind.position).order_by(OrganisationKind.position))
-    return [(label or _l("Non renseigné"), count) for label, count in rows]
+        .group_by(OrganisationKind.label, OrganisationKind.code, OrganisationKind.position)
+        .order_by(OrganisationKind.position))
+    return [(label or str(_l("Non renseigné")), count, {"kind": code or NOT_GIVEN}) for label, code, count in rows]
 
 
-def _by_sector() -> list[tuple[str, int]]:
+def _by_sector() -> list[tuple[str, int, dict[str, str]]]:
     rows = db.session.execute(
-        sa.select(Sector.label, sa.func.count(organisation_sectors.c.organisation_id))
+        sa.select(Sector.label, Sector.code, sa.func.count(organisation_sectors.c.organisation_id))
         .select_from(Sector).outerjoin(organisation_sectors, organisation_sectors.c.sector_id == Sector.id)
-        .group_by(Sector.label, Sector.position).order_by(Sector.position))
-    return [(label, count) for label, count in rows]
+        .group_by(Sector.label, Sector.code, Sector.position).order_by(Sector.position))
+    return [(label, count, {"sector": code}) for label, code, count in rows]
 
 
-def _by_department() -> list[tuple[str, int]]:
-    rows = db.session.execute(sa.select(Organisation.department, sa.func.count()).group_by(Organisation.department))
-    items = sorted(((department_label(d) or str(_l("Non renseigné")), n) for d, n in rows),
-                   key=lambda item: (-item[1], item[0]))
-    return items
+def _by_department() -> list[tuple[str, int, dict[str, str]]]:
+    department = sa.func.coalesce(sa.func.nullif(Organisation.department, ""), NOT_GIVEN)
+    rows = db.session.execute(sa.select(department, sa.func.count()).group_by(department))
+    return sorted(((department_label(d) if d != NOT_GIVEN else str(_l("Non renseigné")), n, {"department": d})
+                   for d, n in rows), key=lambda item: (-item[1], item[0]))
 
 
-def _ambassadors() -> list[tuple[str, int]]:
+def _ambassadors() -> list[tuple[str, int, dict[str, str]]]:
     counts = dict(db.session.execute(sa.select(Contact.ambassador_status, sa.func.count())
                                      .where(Contact.ambassador_status != AmbassadorStatus.NONE.value)
                                      .group_by(Contact.ambassador_status)).all())
-    return [(AMBASSADOR_LABELS[s], counts.get(s.value, 0)) for s in
+    return [(str(AMBASSADOR_LABELS[s]), counts.get(s.value, 0), {"ambassador": s.value}) for s in
             (AmbassadorStatus.CANDIDATE, AmbassadorStatus.ACTIVE, AmbassadorStatus.FORMER)]
+
+
+@dataclass
+class Chart:
+    """A bar chart's items, and per item the list it leads to (None when there is no such list)."""
+
+    items: list[tuple[str, int]]
+    links: list[str | None]
+
+
+def _chart(bars: list[tuple[str, int, dict[str, str]]], endpoint: str,
+           url_for: Callable[..., str] | None) -> Chart:
+    return Chart([(label, value) for label, value, _ in bars],
+                 [url_for(endpoint, **args) if url_for is not None else None for _, _, args in bars])
 
 
 def _month_ends(today: date, months: int) -> list[date]:
@@ -160,7 +176,10 @@ def build(today: date | None = None, timezone: str = "Europe/Paris",
     return Dashboard(
         today=today,
         key=[_shown(figure, url_for) for figure in figures("key")],
-        by_kind=_by_kind(), by_sector=_by_sector(), by_department=_by_department(), ambassadors=_ambassadors(),
+        by_kind=_chart(_by_kind(), "partners.organisations", url_for),
+        by_sector=_chart(_by_sector(), "partners.organisations", url_for),
+        by_department=_chart(_by_department(), "partners.organisations", url_for),
+        ambassadors=_chart(_ambassadors(), "partners.contacts", url_for),
         subscribers_by_month=_subscribers_by_month(today, tz), club_by_year=_club_by_year(today),
         waiting=[_shown(figure, url_for) for figure in figures("waiting")],
         sections=[Section(panel.template, dict(panel.build())) for panel in panels()],

@@ -3,7 +3,7 @@
 ``views.bp`` is the back office (login required); ``public.bp`` holds the public RSVP pages and the feed.
 """
 
-from crm.events import demo, figures, jobs, mailing, public, views
+from crm.events import demo, display, figures, jobs, mailing, public, views
 from crm.extensions import Feature, Job, NavItem, Panel, PrivacyTable
 from crm.forms import lazy_gettext as _l
 
@@ -11,7 +11,10 @@ feature = Feature(
     name="events",
     blueprints=[views.bp, public.bp],
     nav=[NavItem("events.index", _l("Événements"), order=60)],
-    jobs=[Job("event_reminders", jobs.sync_reminders, {"hours": 1})],
+    # Reminders leave from the mail pipeline's dispatch tick at their due time; this safety net re-syncs them
+    # often enough for a reminder set in minutes.
+    jobs=[Job("event_reminders", jobs.sync_reminders, {"minutes": 5})],
+    template_filters={"nl2br": display.nl2br},
     mail_kinds=mailing.MAIL_KINDS,
     panels=[Panel("events/_dashboard.html", figures.panel, order=20)],
     privacy=[PrivacyTable("invitations", "Invitations aux événements")],

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_datetime, format_time
+from markupsafe import Markup, escape
 
 from crm.i18n import local_tz, to_local
 
@@ -29,3 +30,11 @@ def when(event: object) -> str:
 def local_input(value: datetime | None) -> str:
     """The value of an <input type=datetime-local>, in local time."""
     return "" if value is None else to_local(value).strftime("%Y-%m-%dT%H:%M")
+
+
+def nl2br(text: str | None) -> Markup:
+    """Text typed by the team, its line breaks kept: escaped first, then each line break becomes <br>."""
+    if not text:
+        return Markup("")
+    lines = str(escape(text.replace("\r\n", "\n").replace("\r", "\n"))).split("\n")
+    return Markup("<br>\n".join(lines))

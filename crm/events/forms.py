@@ -26,7 +26,7 @@ from crm.events.services import EventInput
 from crm.forms import choices
 from crm.i18n import local_to_utc, to_local
 
-_REMINDER = re.compile(r"^\s*(\d{1,3})\s*(j|jours?|d|h|heures?)\s*$", re.IGNORECASE)
+_REMINDER = re.compile(r"^\s*(\d{1,4})\s*(j|jours?|d|h|heures?|min|mn|minutes?)\s*$", re.IGNORECASE)
 
 
 def to_utc(local: datetime | None) -> datetime | None:
@@ -40,17 +40,17 @@ def to_utc(local: datetime | None) -> datetime | None:
 
 
 def parse_reminders(text: str) -> list[int]:
-    """« 7 j, 1 j, 2 h » -> minutes before the start."""
+    """« 7 j, 1 j, 2 h, 30 min » -> minutes before the start."""
     minutes = []
     for part in filter(None, (p.strip() for p in text.replace(";", ",").split(","))):
         match = _REMINDER.match(part)
         if not match:
-            raise ValidationError(_("Rappel illisible : « %(part)s ». Écrivez par exemple « 7 j, 1 j, 2 h ».",
+            raise ValidationError(_("Rappel illisible : « %(part)s ». Écrivez par exemple « 7 j, 1 j, 2 h, 30 min ».",
                                     part=part))
         amount, unit = int(match.group(1)), match.group(2).lower()
         if amount < 1:
-            raise ValidationError(_("Un rappel doit partir au moins une heure avant le début."))
-        minutes.append(amount * (60 if unit.startswith("h") else 1440))
+            raise ValidationError(_("Un rappel doit partir au moins une minute avant le début."))
+        minutes.append(amount * (1 if unit.startswith("m") else 60 if unit.startswith("h") else 1440))
     return minutes
 
 
@@ -58,7 +58,7 @@ def format_reminders(event: Event) -> str:
     parts = []
     for rule in event.reminder_rules:
         m = rule.minutes_before
-        parts.append(f"{m // 1440} j" if m % 1440 == 0 else f"{m // 60} h")
+        parts.append(f"{m // 1440} j" if m % 1440 == 0 else f"{m // 60} h" if m % 60 == 0 else f"{m} min")
     return ", ".join(parts)
 
 
@@ -132,4 +132,14 @@ class ConfirmForm(FlaskForm):
     """An empty form: a CSRF-protected button."""
 
 
-__all__ = ["ConfirmForm", "EventForm", "InviteByHandForm", "InviteSegmentForm", "InviteeFilterForm", "local_input"]
+class WalkInForm(FlaskForm):
+    """A person at the door the base does not know yet."""
+
+    first_name = StringField(_l("Prénom"), validators=[Optional(), Length(max=100)])
+    last_name = StringField(_l("Nom"), validators=[Optional(), Length(max=100)])
+    organisation = StringField(_l("Structure"), validators=[Optional(), Length(max=200)])
+    email = StringField(_l("E-mail"), validators=[DataRequired(_l("L'adresse e-mail est obligatoire.")),
+                                                 Length(max=254)])
+
+
+__all__ = ["ConfirmForm", "WalkInForm", "EventForm", "InviteByHandForm", "InviteSegmentForm", "InviteeFilterForm", "local_input"]

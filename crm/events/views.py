@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from crm.events import audience, display, queries, services
+from crm.events import door as walk_ins
 from crm.events.forms import (
     ConfirmForm,
+    WalkInForm,
     EventForm,
     InviteByHandForm,
     InviteeFilterForm,
@@ -17,7 +21,9 @@ from crm.events.forms import (
 )
 from crm.events.models import Event, EventKind, Invitation, InvitationStatus
 from crm.events.services import EventValidationError
+from crm.errors import ValidationError
 from crm.extensions import db
+from crm.partners.models import Contact
 from crm.forms import flash_errors, save_form
 from crm.security import protect_admin
 
@@ -208,7 +214,45 @@ def door(event_id: int) -> str:
     event = db.get_or_404(Event, event_id)
     q = (request.args.get("q") or "").strip()
     return render_template("events/door.html", event=event, invitations=queries.door_list(event, q), q=q,
-                           counts=services.counts(event), form=ConfirmForm(), statuses=InvitationStatus)
+                           counts=services.counts(event), form=ConfirmForm(), statuses=InvitationStatus,
+                           candidates=walk_ins.candidates(event, q), walk_in=WalkInForm())
+
+
+@bp.route("/<int:event_id>/accueil/contact/<int:contact_id>", methods=["POST"])
+def walk_in_known(event_id: int, contact_id: int) -> WerkzeugResponse:
+    """A known contact who was not invited turns up: added and marked present."""
+    event = db.get_or_404(Event, event_id)
+    contact = db.get_or_404(Contact, contact_id)
+    if ConfirmForm().validate_on_submit():
+        return _admitted(event, lambda: walk_ins.admit(event, contact))
+    flash(_("Requête invalide : rechargez la page."), "error")
+    return redirect(url_for("events.door", event_id=event_id))
+
+
+@bp.route("/<int:event_id>/accueil/nouvelle-personne", methods=["POST"])
+def walk_in_new(event_id: int) -> WerkzeugResponse:
+    """A person the base does not know: the door (the team) creates the contact and marks them present."""
+    event = db.get_or_404(Event, event_id)
+    form = WalkInForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        return redirect(url_for("events.door", event_id=event_id))
+    data = walk_ins.WalkIn(first_name=form.first_name.data or "", last_name=form.last_name.data or "",
+                       organisation=form.organisation.data or "", email=form.email.data or "")
+    return _admitted(event, lambda: walk_ins.admit_new_person(event, data))
+
+
+def _admitted(event: Event, act: Callable[[], Invitation]) -> WerkzeugResponse:
+    try:
+        invitation = act()
+    except ValidationError as exc:
+        flash_errors(exc)
+        return redirect(url_for("events.door", event_id=event.id))
+    db.session.commit()
+    flash(_("%(name)s : présent(e).", name=invitation.contact.full_name), "success")
+    return redirect(url_for("events.door", event_id=event.id) + f"#invitation-{invitation.id}")
 
 
 @bp.route("/<int:event_id>/accueil/<int:invitation_id>", methods=["POST"])

@@ -24,7 +24,7 @@ from crm.errors import ValidationError
 from crm.extensions import db
 from crm.partners.models import AmbassadorStatus, Contact, Organisation
 from crm.partners.normalize import search_key
-from crm.partners.services import coalesce_club_memberships
+from crm.partners.services import addresses_of, coalesce_club_memberships, keep_other_email
 from crm.partners.words import refresh_contact_words, refresh_organisation_words
 from crm.privacy.references import Reference, jsonable, primary_key_of, references_to
 
@@ -164,6 +164,9 @@ def merge_contacts(keep: Contact, drop: Contact, user_id: int | None = None) -> 
     db.session.expunge(drop)
     for name, value in filled.items():
         setattr(keep, name, value)
+    # The dropped record's address stays the person's: another address, found by search, imports and bounces.
+    if keep_other_email(keep_id, before["email"]):
+        filled["other_email"] = before["email"]
     keep.first_name_key, keep.last_name_key = search_key(keep.first_name), search_key(keep.last_name)
     refresh_contact_words([keep_id])  # the dropped contact's went with it (ON DELETE CASCADE)
     audit.record("merge", "contact", keep_id, f"Fusion avec le contact n° {drop_id} ({before['email']})",
@@ -171,6 +174,30 @@ def merge_contacts(keep: Contact, drop: Contact, user_id: int | None = None) -> 
     db.session.flush()
     db.session.expire_all()
     return report
+
+
+def contact_merge_preview(keep: Contact, drop: Contact) -> list[str]:
+    """What merging ``drop`` into ``keep`` will keep, in French, exactly as merge_contacts does it."""
+    lines = [f"Adresse principale (celle qui reçoit les messages) : {keep.email}."]
+    others = sorted((addresses_of(drop.id) | addresses_of(keep.id)) - {keep.email or ""})
+    if others:
+        lines.append("Gardée(s) comme autre(s) adresse(s) de la personne (recherche, imports, rejets) : "
+                     + ", ".join(others) + ".")
+    labels = {"civility": "civilité", "first_name": "prénom", "last_name": "nom", "phone": "téléphone",
+              "job_title": "fonction", "organisation_id": "structure", "kit_sent_on": "date d'envoi du kit",
+              "language": "langue"}
+    for name in CONTACT_FILLABLE:
+        if _empty(getattr(keep, name)) and not _empty(getattr(drop, name)):
+            value = drop.organisation.name if name == "organisation_id" and drop.organisation else getattr(drop, name)
+            lines.append(f"Champ vide complété : {labels[name]} = {value}.")
+    if AMBASSADOR_RANK[drop.ambassador_status] > AMBASSADOR_RANK[keep.ambassador_status]:
+        lines.append(f"Statut d'ambassadeur repris de l'autre fiche : {drop.ambassador_label}.")
+    rows = sum(db.session.scalar(sa.select(sa.func.count()).select_from(ref.table).where(ref.column == drop.id)) or 0
+               for ref in references_to("contacts"))
+    lines.append(f"{rows} élément(s) rattaché(s) à l'autre fiche (envois, invitations, inscriptions, notes…) "
+                 "passent sur celle-ci ; en double, ils sont combinés sans perte.")
+    lines.append("Les autres champs de l'autre fiche sont écartés ; ils restent lisibles dans l'historique.")
+    return lines
 
 
 def merge_organisations(keep: Organisation, drop: Organisation, user_id: int | None = None) -> MergeReport:

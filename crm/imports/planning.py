@@ -29,6 +29,7 @@ from crm.partners.models import (
     organisation_sectors,
 )
 from crm.partners.normalize import search_key
+from crm.partners.services import contact_ids_by_other_email
 
 CHUNK = 500
 Progress = Callable[[int], None]
@@ -269,6 +270,11 @@ def build_plan(sheet: Sheet, mapping: list[str], mode: Mode | str, progress: Pro
         if row.organisation.get("name"):
             names.add(search_key(row.organisation["name"]))
     contacts = _rows_by(Contact.__table__.c.email, emails, Subscription.status)
+    # An address kept as another address of a person (a merge) finds that person, never a twin.
+    other = contact_ids_by_other_email(sorted(emails - set(contacts)))
+    if other:
+        by_id = _rows_by(Contact.__table__.c.id, set(other.values()), Subscription.status)
+        contacts.update({email: by_id[contact_id] for email, contact_id in other.items() if contact_id in by_id})
     by_siret = _rows_by(Organisation.__table__.c.siret, sirets)
     by_name = _rows_by(Organisation.__table__.c.name_key, names)
     suppressed = _suppressed(sorted(consenting))

@@ -131,7 +131,9 @@ def duplicates_list() -> str:
 def merge_preview(kind: str, first_id: int, second_id: int) -> str:
     model = MODELS[kind]
     first, second = db.get_or_404(model, first_id), db.get_or_404(model, second_id)
-    return render_template("imports/merge.html", kind=kind, first=first, second=second, form=MergeForm())
+    kept = ({first.id: merging.contact_merge_preview(first, second), second.id: merging.contact_merge_preview(second, first)}
+            if kind == "contacts" else {})
+    return render_template("imports/merge.html", kind=kind, first=first, second=second, form=MergeForm(), kept=kept)
 
 
 @bp.route("/doublons/<any(contacts,structures):kind>/fusionner", methods=["POST"])

@@ -3,9 +3,9 @@
 from crm.extensions import Feature, Figure, NavItem, PrivacyTable
 from crm.forms import lazy_gettext as _l
 from crm.partners import demo, figures, views
-from crm.partners.models import CIVILITIES
+from crm.partners.models import CIVILITIES, language_name
 from crm.partners.normalize import web_link
-from crm.partners.territory import department_label
+from crm.partners.territory import DEPARTMENT_NAMES, department_label
 
 
 def _civility(value: str | None) -> str:
@@ -32,10 +32,12 @@ feature = Feature(
         PrivacyTable("contact_sectors", "Filières"),
         PrivacyTable("contact_axes", "Axes du programme"),
         PrivacyTable("notes", "Notes et échanges"),
+        PrivacyTable("contact_emails", "Autres adresses e-mail", personal=("email",)),
         # Search words, rebuilt from the record's own columns by crm.partners.words.
         PrivacyTable("organisation_words", derived=True),
         PrivacyTable("contact_words", derived=True),
     ],
-    template_filters={"civility": _civility, "department": department_label, "web_link": web_link},
+    context_processors=[lambda: {"department_names": DEPARTMENT_NAMES}],
+    template_filters={"language_name": language_name, "civility": _civility, "department": department_label, "web_link": web_link},
     demo=demo.load_demo_data,
 )

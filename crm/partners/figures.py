@@ -1,38 +1,43 @@
-"""The partners' key figures on the dashboard: one aggregate query each."""
+"""The partners' key figures on the dashboard: each counts the very statement of the list it leads to, so the
+figure and the list cannot disagree."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
 from crm.extensions import db
-from crm.partners.models import AmbassadorStatus, ClubMembership, Contact, Note, NoteKind, Organisation
+from crm.partners import queries
+from crm.partners.models import AmbassadorStatus, Note, NoteKind
+from crm.partners.queries import PartnerFilters
 
 
-def _count(stmt: sa.Select[tuple[int]]) -> int:
-    return db.session.scalar(stmt) or 0
+def count_of(stmt: sa.Select[Any]) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
-def organisations() -> int:
-    return _count(sa.select(sa.func.count()).select_from(Organisation))
+def organisations(**filters: str) -> int:
+    """The organisations list with these filters (``partners.organisations``)."""
+    return count_of(queries.organisations_statement(PartnerFilters(**filters)))
 
 
-def contacts() -> int:
-    return _count(sa.select(sa.func.count()).select_from(Contact).where(Contact.email.is_not(None)))
+def contacts(**filters: str) -> int:
+    """The contacts list with these filters (``partners.contacts``)."""
+    return count_of(queries.contacts_statement(PartnerFilters(**filters)))
 
 
 def club_members(today: date | None = None) -> int:
-    today = today or date.today()
-    return _count(sa.select(sa.func.count(sa.distinct(ClubMembership.organisation_id))).where(
-        ClubMembership.joined_on <= today, sa.or_(ClubMembership.left_on.is_(None), ClubMembership.left_on > today)))
+    return count_of(queries.club_members_statement(today))
 
 
 def open_tasks() -> int:
-    return _count(sa.select(sa.func.count()).select_from(Note)
-                  .where(Note.kind == NoteKind.TASK.value, Note.done_at.is_(None)))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Note)
+                             .where(Note.kind == NoteKind.TASK.value, Note.done_at.is_(None))) or 0
 
 
 def ambassador_candidates() -> int:
-    return _count(sa.select(sa.func.count()).select_from(Contact)
-                  .where(Contact.ambassador_status == AmbassadorStatus.CANDIDATE.value))
+    """A candidacy to examine is a contact whose status is "candidate", however it became one (the public form,
+    the contact card, an import): the contacts list filtered on that status."""
+    return contacts(ambassador=AmbassadorStatus.CANDIDATE.value)

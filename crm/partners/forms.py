@@ -21,6 +21,7 @@ from crm.partners.models import (
     AMBASSADOR_LABELS,
     CIVILITIES,
     HEADCOUNT_BANDS,
+    LANGUAGE_NAMES,
     NOTE_KIND_LABELS,
     Axis,
     Organisation,
@@ -90,7 +91,7 @@ class ContactForm(FlaskForm):
     axes = MultiCheckboxField(_l("Axes d'intérêt"))
     ambassador_status = SelectField(_l("Ambassadeur"), choices=choices(AMBASSADOR_PAIRS), default="none")
     kit_sent_on = DateField(_l("Kit de communication envoyé le"), validators=[Optional()])
-    language = SelectField(_l("Langue"), choices=choices([("fr", "Français"), ("en", "English")]), default="fr")
+    language = SelectField(_l("Langue"), choices=choices(list(LANGUAGE_NAMES.items())), default="fr")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

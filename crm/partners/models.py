@@ -19,6 +19,13 @@ if TYPE_CHECKING:
     from crm.auth.models import User
 
 
+LANGUAGE_NAMES = {"fr": "Français", "en": "English"}  # each language by its own name, as in the contact form
+
+
+def language_name(code: str | None) -> str:
+    return LANGUAGE_NAMES.get(code or "", code or "")
+
+
 class AmbassadorStatus(StrEnum):
     NONE = "none"
     CANDIDATE = "candidate"
@@ -171,6 +178,7 @@ class Contact(TimestampMixin, db.Model):
     organisation: Mapped[Organisation | None] = relationship(back_populates="contacts", lazy="joined")
     sectors: Mapped[list[Sector]] = relationship(secondary=contact_sectors, order_by="Sector.position")
     axes: Mapped[list[Axis]] = relationship(secondary=contact_axes, order_by="Axis.position")
+    other_emails: Mapped[list[ContactEmail]] = relationship(order_by="ContactEmail.id", viewonly=True)
 
     @property
     def full_name(self) -> str:
@@ -188,6 +196,20 @@ class Contact(TimestampMixin, db.Model):
 @sa.event.listens_for(Contact.email, "set")
 def _keep_email_hash(target: Contact, value: str | None, oldvalue: object, initiator: object) -> None:
     target.email_hash = email_hash(value) if value else None
+
+
+class ContactEmail(db.Model):
+    """Another address of the same person, kept when two records of them are merged: found by the contacts
+    search, by imports and by bounces; mail still goes to ``Contact.email`` only."""
+
+    __tablename__ = "contact_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    # Nullable only so that erasure can empty it.
+    email: Mapped[str | None] = mapped_column(search_key_type(254), unique=True)
+    source: Mapped[str] = mapped_column(sa.String(20), default="merge")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ClubMembership(db.Model):

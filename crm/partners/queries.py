@@ -13,12 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
-from crm.extensions import db
+from crm.extensions import db, hooks
 from crm.pagination import Page, paginate
 from crm.partners.models import (
     Axis,
     ClubMembership,
     Contact,
+    ContactEmail,
     Organisation,
     OrganisationKind,
     Sector,
@@ -29,7 +30,9 @@ from crm.partners.models import (
     organisation_words,
 )
 from crm.partners.normalize import search_key
+from crm.partners.territory import NOT_GIVEN, UnknownPlace, parse_department, parse_region
 
+CONTACT_FILTER_HOOK = "partners.contact_filter"  # hook(name, value) -> a condition on Contact, or None
 PREFIX_END = "\uffff"
 MAX_SEARCH_TOKENS = 4
 # Lists count matches up to this many and then say "plus de …": the count never walks a whole large base.
@@ -56,10 +59,26 @@ class PartnerCriteria:
 @dataclass
 class PartnerFilters(PartnerCriteria):
     sort: str = "name"
+    # Answered by another package through the ``partners.contact_filter`` hook (e.g. the consent's
+    # "newsletter" = a subscription status): what the dashboard's figures of subscribers lead to.
+    newsletter: str = ""
 
     @classmethod
     def from_args(cls, args: Any) -> PartnerFilters:
         return cls(**{f.name: (args.get(f.name) or "").strip() for f in fields(cls) if args.get(f.name)})
+
+    def understand(self) -> dict[str, str]:
+        """Turns the place typed into codes ("Orne" -> "61"); returns a French message per value not
+        understood (the list then shows it rather than silently nothing)."""
+        problems: dict[str, str] = {}
+        for name, parse in (("department", parse_department), ("region", parse_region)):
+            value = getattr(self, name)
+            if value:
+                try:
+                    setattr(self, name, parse(value))
+                except UnknownPlace as exc:
+                    problems[name] = str(exc)
+        return problems
 
     def as_args(self) -> dict[str, str]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
@@ -103,22 +122,31 @@ def _contact_ids_matching(token: str) -> sa.CompoundSelect[Any]:
         ids.where(starts_with(Contact.last_name_key, token)),
         ids.where(starts_with(Contact.first_name_key, token)),
         ids.where(starts_with(Contact.email, token)),
+        sa.select(ContactEmail.contact_id).where(starts_with(ContactEmail.email, token)),
         sa.select(contact_words.c.contact_id).where(starts_with(contact_words.c.word, token)),
         ids.where(Contact.organisation_id.in_(_organisations_matching(token))),
     )
 
 
+def _blank(column: InstrumentedAttribute[Any]) -> sa.ColumnElement[bool]:
+    return sa.or_(column.is_(None), column == "")
+
+
 def _organisation_place_filters(filters: PartnerFilters) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = []
-    if filters.kind:
+    if filters.kind == NOT_GIVEN:
+        conditions.append(Organisation.kind_id.is_(None))
+    elif filters.kind:
         conditions.append(
             Organisation.kind_id == sa.select(OrganisationKind.id).where(OrganisationKind.code == filters.kind)
             .scalar_subquery()
         )
     if filters.department:
-        conditions.append(Organisation.department == filters.department)
+        conditions.append(_blank(Organisation.department) if filters.department == NOT_GIVEN
+                          else Organisation.department == filters.department)
     if filters.region:
-        conditions.append(Organisation.region == filters.region)
+        conditions.append(_blank(Organisation.region) if filters.region == NOT_GIVEN
+                          else Organisation.region == filters.region)
     return conditions
 
 
@@ -168,6 +196,11 @@ def contact_conditions(filters: PartnerFilters, today: date | None = None) -> li
         conditions.append(~_current_club_member(Contact.organisation_id, today))
     if filters.ambassador:
         conditions.append(Contact.ambassador_status == filters.ambassador)
+    if getattr(filters, "newsletter", ""):
+        answers = [hook("newsletter", filters.newsletter) for hook in hooks(CONTACT_FILTER_HOOK)]
+        conditions.extend(answer for answer in answers if answer is not None)
+        if not any(answer is not None for answer in answers):
+            conditions.append(sa.false())
     return conditions
 
 
@@ -232,15 +265,19 @@ def list_organisations(filters: PartnerFilters, page: int, per_page: int) -> Pag
     return paginate(organisations_statement(filters), page, per_page, count_limit=LIST_COUNT_LIMIT)
 
 
-def current_club_members(today: date | None = None) -> list[tuple[Organisation, ClubMembership]]:
+def club_members_statement(today: date | None = None) -> sa.Select[Any]:
+    """The Club's members on that day, one row per organisation (its current membership): the Club's page and
+    the dashboard's count."""
     today = today or date.today()
-    stmt = (
-        sa.select(Organisation, ClubMembership)
-        .join(ClubMembership, ClubMembership.organisation_id == Organisation.id)
-        .where(
-            ClubMembership.joined_on <= today,
-            sa.or_(ClubMembership.left_on.is_(None), ClubMembership.left_on > today),
-        )
-        .order_by(Organisation.name_key)
-    )
-    return [(org, membership) for org, membership in db.session.execute(stmt)]
+    current = sa.and_(ClubMembership.joined_on <= today,
+                      sa.or_(ClubMembership.left_on.is_(None), ClubMembership.left_on > today))
+    latest = (sa.select(sa.func.max(ClubMembership.id)).where(current)
+              .group_by(ClubMembership.organisation_id).scalar_subquery())
+    return (sa.select(Organisation, ClubMembership)
+            .join(ClubMembership, ClubMembership.organisation_id == Organisation.id)
+            .where(ClubMembership.id.in_(latest))
+            .order_by(Organisation.name_key, Organisation.id))
+
+
+def current_club_members(today: date | None = None) -> list[tuple[Organisation, ClubMembership]]:
+    return [(org, membership) for org, membership in db.session.execute(club_members_statement(today))]

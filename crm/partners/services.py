@@ -18,6 +18,7 @@ from crm.partners.models import (
     Axis,
     ClubMembership,
     Contact,
+    ContactEmail,
     Note,
     NoteKind,
     Organisation,
@@ -104,6 +105,34 @@ def find_organisation_by_siret(siret: str) -> Organisation | None:
 
 def find_contact_by_email(email: str) -> Contact | None:
     return db.session.scalar(sa.select(Contact).where(Contact.email == email))
+
+
+def contact_ids_by_other_email(emails: list[str]) -> dict[str, int]:
+    """Addresses kept as another address of a person (after a merge) -> that person's id."""
+    if not emails:
+        return {}
+    return dict(db.session.execute(sa.select(ContactEmail.email, ContactEmail.contact_id)
+                                   .where(ContactEmail.email.in_(emails))).all())
+
+
+def addresses_of(contact_id: int) -> set[str]:
+    """Every address of the person: the one mail goes to, and the others kept by merges."""
+    main = db.session.scalar(sa.select(Contact.email).where(Contact.id == contact_id))
+    others = db.session.scalars(sa.select(ContactEmail.email).where(ContactEmail.contact_id == contact_id,
+                                                                    ContactEmail.email.is_not(None)))
+    return {address for address in (main, *others) if address}
+
+
+def keep_other_email(contact_id: int, email: str | None, source: str = "merge") -> bool:
+    """Keeps ``email`` as another address of the person (once; never their main address). Flushes."""
+    if not email:
+        return False
+    if email in addresses_of(contact_id):
+        return False
+    db.session.execute(sa.delete(ContactEmail.__table__).where(ContactEmail.email == email))
+    db.session.add(ContactEmail(contact_id=contact_id, email=email, source=source))
+    db.session.flush()
+    return True
 
 
 def _clean_organisation(data: OrganisationInput, current: Organisation | None) -> dict[str, Any]:

@@ -2,31 +2,76 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
+from crm.partners.normalize import search_key
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# The official geographic code (INSEE, COG 2024): 18 regions and 101 departments, shipped as data.
+REGION_NAMES: dict[str, str] = {row["REG"]: row["LIBELLE"] for row in _rows("regions.csv")}
+DEPARTMENT_NAMES: dict[str, str] = {}
+DEPARTMENT_REGION: dict[str, str] = {}
+for _row in _rows("departements.csv"):
+    DEPARTMENT_NAMES[_row["DEP"]] = _row["LIBELLE"]
+    DEPARTMENT_REGION[_row["DEP"]] = REGION_NAMES[_row["REG"]]
 REGIONS: dict[str, tuple[str, ...]] = {
-    "Auvergne-Rhône-Alpes": ("01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"),
-    "Bourgogne-Franche-Comté": ("21", "25", "39", "58", "70", "71", "89", "90"),
-    "Bretagne": ("22", "29", "35", "56"),
-    "Centre-Val de Loire": ("18", "28", "36", "37", "41", "45"),
-    "Corse": ("2A", "2B"),
-    "Grand Est": ("08", "10", "51", "52", "54", "55", "57", "67", "68", "88"),
-    "Hauts-de-France": ("02", "59", "60", "62", "80"),
-    "Île-de-France": ("75", "77", "78", "91", "92", "93", "94", "95"),
-    "Normandie": ("14", "27", "50", "61", "76"),
-    "Nouvelle-Aquitaine": ("16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87"),
-    "Occitanie": ("09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82"),
-    "Pays de la Loire": ("44", "49", "53", "72", "85"),
-    "Provence-Alpes-Côte d'Azur": ("04", "05", "06", "13", "83", "84"),
-    "Guadeloupe": ("971",),
-    "Martinique": ("972",),
-    "Guyane": ("973",),
-    "La Réunion": ("974",),
-    "Mayotte": ("976",),
+    name: tuple(dept for dept, region in DEPARTMENT_REGION.items() if region == name)
+    for name in sorted(REGION_NAMES.values(), key=search_key)
 }
-DEPARTMENT_REGION = {dept: region for region, depts in REGIONS.items() for dept in depts}
-DEPARTMENT_NAMES = {"61": "Orne", "72": "Sarthe"}
+NOT_GIVEN = "-"  # a list filter's value for "no department / region recorded"
+
+
+class UnknownPlace(ValueError):
+    pass
+
+
+def _place_key(value: str) -> str:
+    return re.sub(r"[\s-]+", " ", search_key(value.replace("’", " "))).strip()
+
+
+def _department_keys() -> dict[str, str]:
+    keys = {_place_key(name): code for code, name in DEPARTMENT_NAMES.items()}
+    keys.update({code.lower(): code for code in DEPARTMENT_NAMES})
+    keys.update({code.lstrip("0").lower(): code for code in DEPARTMENT_NAMES if code.startswith("0")})
+    return keys
+
+
+DEPARTMENT_KEYS = _department_keys()
+
+
+def parse_department(value: str) -> str:
+    """A department's code from its code or name, as people type them ("61", "Orne", "orne", "2a", "1",
+    "61 — Orne"); ``NOT_GIVEN`` passes through. Raises UnknownPlace with a French message."""
+    text = (value or "").strip()
+    if text == NOT_GIVEN:
+        return NOT_GIVEN
+    for candidate in (text, text.split("—")[0], text.split(" - ")[0]):
+        code = DEPARTMENT_KEYS.get(_place_key(candidate)) or DEPARTMENT_KEYS.get(candidate.strip().lower())
+        if code:
+            return code
+    raise UnknownPlace(f"Département inconnu : « {text} ». Indiquez son numéro ou son nom (par exemple 61 ou Orne).")
+
+
+def parse_region(value: str) -> str:
+    text = (value or "").strip()
+    if text == NOT_GIVEN:
+        return NOT_GIVEN
+    for name in REGIONS:
+        if _place_key(name) == _place_key(text):
+            return name
+    raise UnknownPlace(f"Région inconnue : « {text} ».")
+
+
 POSTAL_CODE = re.compile(r"^\d{5}$")
 
 

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from crm.extensions import db
 from crm.forms import flash_errors, save_form
-from crm.partners import export, queries, services, timeline
+from crm.partners import export, queries, services, sirene, timeline
 from crm.partners.forms import (
     AmbassadorForm,
     ClubJoinForm,
@@ -52,23 +63,60 @@ def _csv_response(chunks: Any, filename: str) -> Response:
 @bp.route("/structures/")
 def organisations() -> str:
     filters = PartnerFilters.from_args(request.args)
+    problems = filters.understand()
     page = queries.list_organisations(filters, _page_number(), current_app.config["PAGE_SIZE"])
     return render_template("partners/organisations.html", page=page, filters=filters,
-                           form=FilterForm(request.args))
+                           form=FilterForm(request.args), problems=problems)
 
 
 @bp.route("/structures/export.csv")
 def organisations_export() -> Response:
     filters = PartnerFilters.from_args(request.args)
+    filters.understand()
     return _csv_response(export.organisations_csv(queries.organisations_statement(filters)), "structures.csv")
 
 
 @bp.route("/structures/nouvelle", methods=["GET", "POST"])
 def organisation_create() -> str | WerkzeugResponse:
     form = OrganisationForm()
+    if _wants_lookup():  # "Rechercher" beside the SIRET: fill the form from the directory, save nothing
+        return render_template("partners/organisation_form.html", form=form, organisation=None,
+                               lookup=_fill_from_directory(form))
     if saved := save_form(form, lambda: services.save_organisation(form.to_input()), success=_("Structure créée.")):
         return redirect(url_for("partners.organisation_detail", organisation_id=saved.value.id))
     return render_template("partners/organisation_form.html", form=form, organisation=None)
+
+
+def _wants_lookup() -> bool:
+    return request.method == "POST" and "lookup" in request.form
+
+
+def _directory_lookup(number: str | None) -> sirene.CompanyFacts:
+    return sirene.lookup(number, current_app.config["SIRENE_API_URL"], current_app.config["SIRENE_API_TIMEOUT"])
+
+
+def _fill_from_directory(form: OrganisationForm) -> dict[str, str]:
+    """The no-script path of the SIRET lookup: the directory's values go into the form, for the team to review
+    and save. Returns what the page says about it."""
+    try:
+        facts = _directory_lookup(form.siret.data)
+    except sirene.SireneError as exc:
+        form.siret.errors = [str(exc)]
+        return {"error": str(exc)}
+    for name, value in facts.as_dict().items():
+        if value:
+            getattr(form, name).data = value
+    return {"filled": _("Fiche complétée depuis le répertoire des entreprises : vérifiez puis enregistrez.")}
+
+
+@bp.route("/structures/repertoire")
+def organisation_directory() -> tuple[Response, int]:
+    """The SIRET lookup for the form's small script: JSON, with a French message when nothing is found."""
+    try:
+        facts = _directory_lookup(request.args.get("numero"))
+    except sirene.SireneError as exc:
+        return jsonify({"ok": False, "message": str(exc)}), exc.status
+    return jsonify({"ok": True, "organisation": facts.as_dict()}), 200
 
 
 @bp.route("/structures/<int:organisation_id>")
@@ -88,6 +136,12 @@ def organisation_edit(organisation_id: int) -> str | WerkzeugResponse:
     form = OrganisationForm(obj=organisation)
     if request.method == "GET":
         form.fill_from(organisation)
+        if request.args.get("repertoire"):  # from the inbox: propose the directory's values for review
+            return render_template("partners/organisation_form.html", form=form, organisation=organisation,
+                                   lookup=_fill_from_directory(form))
+    if _wants_lookup():
+        return render_template("partners/organisation_form.html", form=form, organisation=organisation,
+                               lookup=_fill_from_directory(form))
     if save_form(form, lambda: services.save_organisation(form.to_input(), organisation),
                  success=_("Structure enregistrée.")):
         return redirect(url_for("partners.organisation_detail", organisation_id=organisation.id))
@@ -149,13 +203,16 @@ def club_members() -> str:
 @bp.route("/contacts/")
 def contacts() -> str:
     filters = PartnerFilters.from_args(request.args)
+    problems = filters.understand()
     page = queries.list_contacts(filters, _page_number(), current_app.config["PAGE_SIZE"])
-    return render_template("partners/contacts.html", page=page, filters=filters, form=FilterForm(request.args))
+    return render_template("partners/contacts.html", page=page, filters=filters, form=FilterForm(request.args),
+                           problems=problems)
 
 
 @bp.route("/contacts/export.csv")
 def contacts_export() -> Response:
     filters = PartnerFilters.from_args(request.args)
+    filters.understand()
     return _csv_response(export.contacts_csv(queries.contacts_statement(filters)), "contacts.csv")
 
 

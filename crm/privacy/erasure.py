@@ -24,9 +24,10 @@ from crm.audit.models import AuditLog
 from crm.consent import services as consent
 from crm.consent.models import ConsentAction, OptInStatus, SuppressionReason
 from crm.errors import ValidationError
-from crm.extensions import db
+from crm.extensions import db, hooks
 from crm.mail import outbox
 from crm.partners.models import Contact, new_link_secret
+from crm.partners.services import addresses_of
 from crm.partners.words import forget_contact_words
 from crm.privacy.models import Erasure
 from crm.privacy.references import is_json, is_text, primary_key_of, references_to, rule_of
@@ -54,6 +55,8 @@ def _identities(contact: Contact) -> list[dict[str, str]]:
     for changes in merges:
         merged = (changes or {}).get("merged_contact") or {}
         people.append({k: str(merged.get(k) or "") for k in ("email", "first_name", "last_name", "phone")})
+    for other in addresses_of(contact.id) - {contact.email or ""}:  # the person's other addresses
+        people.append({"email": other, "first_name": "", "last_name": "", "phone": ""})
     return people
 
 
@@ -155,6 +158,9 @@ def _mentions(table: sa.Table, values: list[str]) -> Any:
     return sa.or_(*conditions) if conditions else None
 
 
+CONTACT_ERASED_HOOK = "privacy.contact_erased"  # hook(contact), called before the erasure is flushed
+
+
 def erase_contact(contact: Contact, *, user_id: int | None = None, reason: str = "request") -> Erasure:
     """Anonymises the contact in place; the caller commits (or rolls back: nothing half-erased)."""
     if not contact.email:
@@ -191,6 +197,8 @@ def erase_contact(contact: Contact, *, user_id: int | None = None, reason: str =
             _scrub_rows(table, where, everywhere, linked=False)
     consent.record(contact, ConsentAction.ERASE, source="retention" if reason == "retention" else "admin",
                    detail="Effacement des données personnelles (RGPD)")
+    for closed in hooks(CONTACT_ERASED_HOOK):  # e.g. the person's requests close: "personne effacée"
+        closed(contact)
     erasure = Erasure(contact_id=contact.id, reason=reason, erased_by_id=user_id)
     db.session.add(erasure)
     audit.record("erase", "contact", contact.id,

@@ -7,15 +7,18 @@ features appear without a change here, under the title their feature declares.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from crm.audit.models import AuditLog
+from crm.consent.mail_kinds import mail_kind
 from crm.consent.services import is_suppressed
 from crm.db import utcnow
 from crm.extensions import db
-from crm.partners.models import Contact, Organisation
+from crm.partners.models import Contact, Organisation, language_name
 from crm.privacy.references import jsonable, label_of, references_to, rows_of, title_of
 
 COLUMN_LABELS = {
@@ -32,8 +35,63 @@ COLUMN_LABELS = {
     "sent_at": "Envoyé le", "answered_at": "Réponse le", "message": "Message", "summary": "Résumé",
     "changes": "Modifications", "entity_type": "Objet", "entity_id": "N° objet", "user_id": "Utilisateur",
     "requested_at": "Demandé le", "confirmed_at": "Confirmé le", "unsubscribed_at": "Désinscrit le",
+    "action_id": "Action", "answer": "Réponse", "answer_count": "Nombre de réponses",
+    "attendance_marked_at": "Présence notée le", "contact_id": "Contact", "contribution": "Contribution",
+    "created_contact": "Fiche créée par l'inscription", "created_organisation": "Structure créée par l'inscription",
+    "decided_at": "Décidé le", "decided_by_id": "Décidé par", "delivery_id": "Envoi", "erased_at": "Effacé le",
+    "erased_by_id": "Effacé par", "field": "Champ", "flagged_at": "Signalé le", "last_error": "Dernière erreur",
+    "last_initiative_at": "Dernière démarche de votre part le", "mail_queued_at": "Message préparé le",
+    "note_id": "Tâche", "origin": "Origine", "permanent": "Définitif", "previous_status": "Statut précédent",
+    "proposal_id": "Proposition", "purge_after": "À effacer après le", "reason": "Motif", "signup_id": "Inscription",
+    "title": "Titre", "value": "Valeur", "email_hash": "Empreinte de l'adresse",
 }
 HIDDEN_COLUMNS = {"first_name_key", "last_name_key", "name_key", "commune_key", "email_hash", "link_secret"}
+# What the readable version leaves out (the JSON keeps everything): the machinery's own columns, which tell the
+# person nothing about themselves.
+TECHNICAL_COLUMNS = HIDDEN_COLUMNS | {
+    "id", "dedupe_key", "claim_token", "claimed_at", "token", "message_id", "attempts", "next_attempt_at",
+    "report_key", "source_id", "delivery_id", "link_secret", "contact_id",
+}
+TECHNICAL_SUFFIXES = ("_key", "_hash", "_token", "_secret")
+
+
+def technical(column: str) -> bool:
+    return column in TECHNICAL_COLUMNS or column.endswith(TECHNICAL_SUFFIXES)
+
+
+def column_label(column: str) -> str:
+    """The French label of a column; a column no feature labelled yet gets a readable form of its name."""
+    return COLUMN_LABELS.get(column) or column.replace("_id", "").replace("_", " ").capitalize()
+
+
+def readable_value(table: sa.Table | None, column: str, value: Any, timezone: str = "Europe/Paris") -> Any:
+    """A value as a person reads it: dates and times in Paris time, yes/no, the language's name."""
+    if value is None or table is None or column not in table.c:
+        return value
+    python_type = _python_type(table.c[column])
+    if python_type is datetime and isinstance(value, str):
+        moment = datetime.fromisoformat(value)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return moment.astimezone(ZoneInfo(timezone)).strftime("%d/%m/%Y à %H:%M")
+    if python_type is date and isinstance(value, str):
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
+    if python_type is bool:
+        return "Oui" if value else "Non"
+    if column == "language":
+        return language_name(value)
+    if column == "kind" and isinstance(value, str) and (kind := mail_kind(value)) is not None:
+        return str(kind.label)  # a mail sent: what it was, not its code
+    return value
+
+
+def _python_type(column: sa.Column[Any]) -> type | None:
+    kind = column.type
+    if isinstance(kind, sa.TypeDecorator):  # e.g. the UTC timestamps: the type it stores as
+        kind = kind.impl_instance
+    try:
+        return kind.python_type
+    except NotImplementedError:
+        return None
 
 
 def export_contact(contact: Contact) -> dict[str, Any]:
@@ -97,19 +155,21 @@ class Section:
     rows: list[list[Any]]
 
 
-def readable_sections(data: dict[str, Any]) -> list[Section]:
-    """The JSON export as titled tables, for the page the person can read."""
-    sections = [Section("Identité", ["Champ", "Valeur"],
-                        [[COLUMN_LABELS.get(k, k), v] for k, v in data["contact"].items() if k not in HIDDEN_COLUMNS])]
+def readable_sections(data: dict[str, Any], timezone: str = "Europe/Paris") -> list[Section]:
+    """The JSON export as titled tables, for the page the person can read: French labels, Paris time, no
+    technical columns (the JSON stays complete)."""
+    def fields(table: sa.Table, row: dict[str, Any]) -> list[list[Any]]:
+        return [[column_label(k), readable_value(table, k, v, timezone)] for k, v in row.items() if not technical(k)]
+
+    sections = [Section("Identité", ["Champ", "Valeur"], fields(Contact.__table__, data["contact"]))]
     if data["organisation"]:
         sections.append(Section("Structure", ["Champ", "Valeur"],
-                                [[COLUMN_LABELS.get(k, k), v] for k, v in data["organisation"].items()
-                                 if k not in HIDDEN_COLUMNS]))
+                                fields(Organisation.__table__, data["organisation"])))
     references = data["references"]
     for name, rows in data["tables"].items():
         table_name, _, column = name.partition(".")
         table = db.metadata.tables.get(table_name)
-        columns = [c for c in rows[0] if c not in HIDDEN_COLUMNS and c != column] if rows else []
+        columns = [c for c in rows[0] if not technical(c) and c != column] if rows else []
         shown = []
         for row in rows:
             line = []
@@ -118,8 +178,9 @@ def readable_sections(data: dict[str, Any]) -> list[Section]:
                 fks = list(table.c[c].foreign_keys) if table is not None and c in table.c else []
                 if fks and value is not None:
                     value = references.get(f"{fks[0].column.table.name}#{value}", value)
+                else:
+                    value = readable_value(table, c, value, timezone)
                 line.append(value)
             shown.append(line)
-        sections.append(Section(title_of(table_name),
-                                [COLUMN_LABELS.get(c, c) for c in columns], shown))
+        sections.append(Section(title_of(table_name), [column_label(c) for c in columns], shown))
     return sections

@@ -47,7 +47,9 @@ def contact_html(contact_id: int) -> str:
     contact = db.get_or_404(Contact, contact_id)
     data = export.export_contact(contact)
     return render_template("privacy/export.html", contact=contact, data=data,
-                           sections=export.readable_sections(data))
+                           sections=export.readable_sections(data, current_app.config["TIMEZONE"]),
+                           generated_at=export.readable_value(Contact.__table__, "created_at", data["generated_at"],
+                                                              current_app.config["TIMEZONE"]))
 
 
 @bp.route("/contacts/<int:contact_id>/effacer", methods=["POST"])

@@ -20,9 +20,9 @@ feature = Feature(
     nav=[NavItem("projects.board", _l("Projets"), order=62)],
     mail_kinds=mails.MAIL_KINDS,
     figures=[
-        Figure(_l("projets en cours"), figures.in_progress, "projects.board", order=62),
+        Figure(_l("projets en cours"), figures.in_progress, "projects.listing", {"etape": "en-cours"}, order=62),
         Figure(_l("Projets dont la prochaine étape est en retard"), figures.overdue_next_steps, "projects.listing",
-               {"retard": "1"}, group="waiting", order=62),
+               {"retard": "1", "etape": "en-cours"}, group="waiting", order=62),
     ],
     panels=[Panel("projects/_dashboard.html", figures.panel, order=62)],
     privacy=[PrivacyTable("project_contacts", "Projets d'entreprise suivis avec la personne")],

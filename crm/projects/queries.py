@@ -14,9 +14,12 @@ from crm.actions.models import FundingLine
 from crm.db import MAX_INTEGER
 from crm.extensions import db
 from crm.partners.models import Axis, Sector, organisation_sectors
-from crm.projects.models import STAGES, Project, Stage
+from crm.projects.models import CLOSED, STAGES, Project, Stage
 from crm.projects.services import SUBJECT
 from crm.tasks.models import Task, TaskStatus
+
+
+IN_PROGRESS_FILTER = "en-cours"  # every stage but the closed ones: what the dashboard's « projets en cours » counts
 
 
 @dataclass
@@ -59,6 +62,8 @@ def select_projects(filters: ProjectFilters, day: date) -> sa.Select[Any]:
                                                                                            autoescape=True)))
     if filters.etape in {s.value for s in Stage}:
         stmt = stmt.where(Project.stage == filters.etape)
+    elif filters.etape == IN_PROGRESS_FILTER:
+        stmt = stmt.where(Project.stage.not_in([s.value for s in CLOSED]))
     if filters.suivi.isdigit() and int(filters.suivi) <= MAX_INTEGER:
         stmt = stmt.where(Project.owner_id == int(filters.suivi))
     if filters.retard == "1":

@@ -17,7 +17,7 @@ from crm.forms import save_form, show_errors
 from crm.partners.models import Axis, Sector
 from crm.projects import exports, figures, queries, services
 from crm.projects.forms import FundingForm, NewProjectForm, NextStepForm, ProjectForm, StageForm
-from crm.projects.models import Project, StageChange
+from crm.projects.models import Project, Stage, StageChange
 from crm.security import protect_admin
 from crm.tasks.services import team, today
 
@@ -28,7 +28,7 @@ protect_admin(bp)
 def _filters_context(filters: queries.ProjectFilters) -> dict[str, object]:
     return {"filters": filters, "axes": db.session.scalars(db.select(Axis).order_by(Axis.position)).all(),
             "sectors": db.session.scalars(db.select(Sector).order_by(Sector.position)).all(),
-            "schemes": queries.scheme_choices(), "team": team()}
+            "schemes": queries.scheme_choices(), "team": team(), "stages": list(Stage)}
 
 
 def _listed() -> tuple[queries.ProjectFilters, list[Project], dict]:

@@ -6,7 +6,6 @@ adds topic preferences and a signup date range.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -22,10 +21,9 @@ from crm.i18n import local_tz
 from crm.partners.models import AMBASSADOR_LABELS, AmbassadorStatus, Axis, Contact, OrganisationKind, Sector
 from crm.partners.queries import PartnerCriteria, PartnerFilters, contact_conditions
 from crm.errors import ValidationError
-from crm.partners.territory import REGIONS, department_label
+from crm.partners.territory import REGIONS, UnknownPlace, department_label, parse_department
 from crm.segments.models import Segment
 
-DEPARTMENT = re.compile(r"^(\d{2}|2A|2B|97\d)$")
 
 # Features that use segments say so through this hook, so a segment in use is not deleted.
 IN_USE_HOOK = "segments.in_use"
@@ -58,9 +56,11 @@ class SegmentCriteria(PartnerCriteria):
 
 def validate(criteria: SegmentCriteria) -> None:
     errors: dict[str, str] = {}
-    if criteria.department and not DEPARTMENT.match(criteria.department.upper()):
-        errors["department"] = "Département inconnu : indiquez son numéro (par exemple 61 ou 72)."
-    criteria.department = criteria.department.upper()
+    if criteria.department:
+        try:
+            criteria.department = parse_department(criteria.department)
+        except UnknownPlace as exc:
+            errors["department"] = str(exc)
     if criteria.region and criteria.region not in REGIONS:
         errors["region"] = "Région inconnue."
     if criteria.club not in {"", "yes", "no"}:

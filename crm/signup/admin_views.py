@@ -12,7 +12,7 @@ from crm.forms import save_form
 from crm.security import protect_admin
 from crm.signup import inbox, kit, proposals
 from crm.signup.forms import ActionForm, ChangesForm, KitUploadForm
-from crm.signup.models import Signup, SignupRequest
+from crm.signup.models import REQUEST_LABELS, RequestKind, Signup, SignupRequest
 
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin/demandes")
 protect_admin(admin_bp)
@@ -30,8 +30,13 @@ def inbox_view() -> str:
     which = request.args.get("filtre", "open")
     if which not in inbox.FILTERS:
         which = "open"
-    page = inbox.inbox_page(which, request.args.get("page", 1, type=int) or 1, current_app.config["PAGE_SIZE"])
-    return render_template("signup/inbox.html", page=page, which=which, filters=inbox.FILTERS,
+    kind = request.args.get("demande", "")
+    if kind not in REQUEST_LABELS or which != "open":
+        kind = ""
+    page = inbox.inbox_page(which, request.args.get("page", 1, type=int) or 1, current_app.config["PAGE_SIZE"],
+                            kind or None)
+    return render_template("signup/inbox.html", page=page, which=which, filters=inbox.FILTERS, kind=kind,
+                           kind_label=REQUEST_LABELS[RequestKind(kind)] if kind else "",
                            action=ActionForm(), changes_form=ChangesForm(), reviews=proposals.reviews(page.items),
                            current_kit=kit.current_kit(), open_count=inbox.open_count(),
                            accepts_projects=inbox.accepts_projects())

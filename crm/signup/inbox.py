@@ -86,33 +86,61 @@ def send_waiting_kits(user_id: int | None = None) -> int:
     return sent
 
 
+def open_request(kind: str | None = None) -> sa.Exists:
+    """The signup has a request still to act on (of that kind): open, its task (a project) not done, its
+    contact (an ambassador request) still a candidate. The one definition behind the inbox and its counts."""
+    note = aliased(Note)
+    candidate = aliased(Contact)
+    task_done = sa.exists().where(note.id == SignupRequest.note_id, note.done_at.is_not(None))
+    still_candidate = sa.exists().where(candidate.id == SignupRequest.contact_id,
+                                        candidate.ambassador_status == AmbassadorStatus.CANDIDATE.value)
+    conditions = [SignupRequest.signup_id == Signup.id, SignupRequest.status == RequestStatus.OPEN.value,
+                  ~task_done, sa.or_(SignupRequest.kind != RequestKind.AMBASSADOR.value, still_candidate)]
+    if kind:
+        conditions.append(SignupRequest.kind == kind)
+    return sa.exists().where(*conditions)
+
+
 def _open_clause() -> sa.ColumnElement[bool]:
     """A request still to act on, or proposed changes an editor has to examine (once the address is confirmed)."""
-    note = aliased(Note)
-    task_done = sa.exists().where(note.id == SignupRequest.note_id, note.done_at.is_not(None))
-    open_request = sa.exists().where(SignupRequest.signup_id == Signup.id,
-                                     SignupRequest.status == RequestStatus.OPEN.value, ~task_done)
     open_changes = sa.exists().where(SignupChange.signup_id == Signup.id,
                                      SignupChange.status == ChangeStatus.OPEN.value,
                                      Contact.id == Signup.contact_id, Contact.email.is_not(None))
-    return sa.or_(open_request, sa.and_(Signup.confirmed_at.is_not(None), open_changes))
+    return sa.or_(open_request(), sa.and_(Signup.confirmed_at.is_not(None), open_changes))
 
 
-def inbox_page(which: str, page: int, per_page: int) -> Page[Signup]:
+def inbox_statement(which: str, kind: str | None = None) -> sa.Select[tuple[Signup]]:
+    """The inbox's list: ``which`` one of FILTERS; ``kind`` narrows "open" to the signups with a request of that
+    kind still to act on. The page and the dashboard's figures count this same statement."""
     stmt = sa.select(Signup).order_by(Signup.created_at.desc(), Signup.id.desc())
     if which == "open":
-        stmt = stmt.where(_open_clause())
+        stmt = stmt.where(open_request(kind) if kind else _open_clause())
     elif which == "waiting":
         stmt = stmt.where(Signup.confirmed_at.is_(None))
-    return paginate(stmt, page, per_page)
+    return stmt
+
+
+def inbox_page(which: str, page: int, per_page: int, kind: str | None = None) -> Page[Signup]:
+    return paginate(inbox_statement(which, kind), page, per_page)
 
 
 def open_count(kind: str | None = None) -> int:
-    """Signups with a request still to act on (of that kind, if given)."""
-    condition = _open_clause() if kind is None else sa.exists().where(
-        SignupRequest.signup_id == Signup.id, SignupRequest.kind == kind,
-        SignupRequest.status == RequestStatus.OPEN.value)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Signup).where(condition)) or 0
+    """Signups with a request still to act on (of that kind, if given): the inbox's count."""
+    stmt = inbox_statement("open", kind).order_by(None)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+
+
+def close_for_erasure(contact: Contact) -> None:
+    """The ``privacy.contact_erased`` hook: the person's requests and proposed changes close ("personne
+    effacée"); nothing is left for the team to act on."""
+    now = utcnow()
+    db.session.execute(sa.update(SignupRequest).where(
+        SignupRequest.contact_id == contact.id,
+        SignupRequest.status.in_([RequestStatus.OPEN.value, RequestStatus.WAITING.value]))
+        .values(status=RequestStatus.ERASED.value, decided_at=now))
+    db.session.execute(sa.update(SignupChange).where(
+        SignupChange.contact_id == contact.id, SignupChange.status == ChangeStatus.OPEN.value)
+        .values(status=ChangeStatus.DISMISSED.value, decided_at=now))
 
 
 def signups_of(contact: Contact) -> list[Signup]:

@@ -29,6 +29,7 @@ from crm.signup.kit import current_kit
 from crm.signup.models import Signup, SignupRequest, french_labels
 
 CONFIRM, WELCOME, KIT = "signup_confirm", "signup_welcome", "signup_kit"
+PREFERENCES_LINK = "signup_preferences_link"
 
 # Flask-Mail writes an ASCII display name without its quotes, so address punctuation in a name typed on a public
 # form ("Eve Bcc: victim@example.org") would turn the To header into a group naming another address.
@@ -58,6 +59,11 @@ def _queue(kind: str, contact: Contact, source_id: int | None, key: str | None =
 def send_confirmation(contact: Contact) -> bool:
     """The confirmation link for every signup of the contact still waiting for it."""
     return _queue(CONFIRM, contact, None)
+
+
+def send_preferences_link(contact: Contact) -> bool:
+    """A fresh link to the preference page, asked for by the person (their old link no longer works)."""
+    return _queue(PREFERENCES_LINK, contact, None)
 
 
 def send_welcome(contact: Contact, signup: Signup) -> bool:
@@ -91,6 +97,14 @@ def render_confirmation(delivery: Delivery) -> Message | None:
                     preheader="Un clic pour confirmer votre adresse e-mail.")
 
 
+def render_preferences_link(delivery: Delivery) -> Message | None:
+    contact = delivery.contact
+    if contact is None or not contact.email:
+        return None
+    return _message(contact, "Gérer votre abonnement — Territoires d'industrie", "signup_preferences",
+                    preheader="Le lien pour gérer votre abonnement et vos préférences.")
+
+
 def render_welcome(delivery: Delivery) -> Message | None:
     contact = delivery.contact
     signup = db.session.get(Signup, delivery.source_id) if delivery.source_id else None
@@ -117,6 +131,9 @@ def render_kit(delivery: Delivery) -> Message | None:
 MAIL_KINDS = (
     MailKind(CONFIRM, _l("Le lien de confirmation d'une inscription"), Category.REQUESTED, render_confirmation,
              promise=_l("le lien de confirmation, si vous vous inscrivez à nouveau")),
+    MailKind(PREFERENCES_LINK, _l("Le lien de gestion de votre abonnement, quand vous le demandez"),
+             Category.REQUESTED, render_preferences_link,
+             promise=_l("le lien de gestion de votre abonnement, si vous le demandez")),
     MailKind(WELCOME, _l("La confirmation de vos demandes"), Category.PERSONAL, render_welcome,
              promise=_l("la confirmation de vos nouvelles demandes")),
     MailKind(KIT, _l("Le kit de communication que vous avez demandé"), Category.PERSONAL, render_kit,

@@ -49,6 +49,7 @@ class RequestStatus(StrEnum):
     DONE = "done"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+    ERASED = "erased"  # the person's data was erased: nothing left to act on
 
 
 REQUEST_STATUS_LABELS = {
@@ -57,6 +58,7 @@ REQUEST_STATUS_LABELS = {
     RequestStatus.DONE: _l("Traitée"),
     RequestStatus.ACCEPTED: _l("Acceptée"),
     RequestStatus.DECLINED: _l("Refusée"),
+    RequestStatus.ERASED: _l("Close : personne effacée"),
 }
 
 
@@ -120,9 +122,15 @@ class SignupRequest(db.Model):
 
     @property
     def effective_status(self) -> str:
-        """A project request follows its task: done once the task is marked done anywhere."""
+        """A project request follows its task: done once the task is marked done anywhere. An ambassador
+        request follows the contact's status: decided once the contact is no longer a candidate (the same rule
+        as the inbox's query, crm.signup.inbox.open_request)."""
         if self.kind == RequestKind.PROJECT and self.note is not None and self.note.done_at is not None:
             return RequestStatus.DONE.value
+        if (self.kind == RequestKind.AMBASSADOR and self.status == RequestStatus.OPEN.value
+                and self.signup.contact.ambassador_status != "candidate"):
+            return (RequestStatus.ACCEPTED if self.signup.contact.ambassador_status == "active"
+                    else RequestStatus.DONE).value
         return self.status
 
     @property

@@ -198,6 +198,18 @@ def confirm(contact: Contact, issued_at: datetime, ip: str | None = None) -> lis
     return signups
 
 
+def send_preferences_link(email: str) -> bool:
+    """Mail a new link to the preference page; says nothing about whether the address is known."""
+    try:
+        address = normalize_email(email)
+    except InvalidEmail:
+        return False
+    contact = partners.find_contact_by_email(address)
+    if contact is None:
+        return False
+    return mails.send_preferences_link(contact)
+
+
 def resend_confirmation(email: str) -> bool:
     """Ask again for the confirmation mail; says nothing about whether the address is known."""
     try:

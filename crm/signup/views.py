@@ -121,9 +121,25 @@ def resend() -> str | Response | tuple[str, int]:
     return render_template("signup/resend.html", form=form), (400 if request.method == "POST" else 200)
 
 
-def _bad_link(error: TokenError | None = None, status: int = 400) -> tuple[str, int]:
+@bp.route("/abonnement/recevoir-un-lien", methods=["GET", "POST"])
+@limiter.limit(_signup_limit, methods=["POST"], on_breach=_too_many)
+@limiter.limit(_signup_limit, methods=["POST"], key_func=_email_key, on_breach=_too_many)
+def preferences_link() -> str | Response | tuple[str, int]:
+    """Where a broken preference or unsubscribe link leads: the address in, a fresh link out by mail."""
+    form = ResendForm()
+    if form.validate_on_submit():
+        services.send_preferences_link(form.email.data or "")
+        db.session.commit()
+        flash(_("Si cette adresse est connue, un lien pour gérer votre abonnement vient d'y être envoyé."), "info")
+        return redirect(url_for("signup.preferences_link"), code=303)
+    return render_template("signup/preferences_link.html", form=form), (400 if request.method == "POST" else 200)
+
+
+def _bad_link(error: TokenError | None = None, status: int = 400, purpose: str = "confirm") -> tuple[str, int]:
+    """``purpose``: what the link was for; a broken preference or unsubscribe link offers a new preference
+    link by mail (not a confirmation link, which would not help)."""
     expired = isinstance(error, TokenExpired)
-    return render_template("signup/bad_link.html", expired=expired), status
+    return render_template("signup/bad_link.html", expired=expired, purpose=purpose), status
 
 
 @bp.route("/inscription/confirmer/<token>", methods=["GET", "POST"])
@@ -154,7 +170,7 @@ def preferences_page(token: str) -> str | Response | tuple[str, int]:
     try:
         contact = links.read_person("preferences", token)[0]
     except TokenError as exc:
-        return _bad_link(exc)
+        return _bad_link(exc, purpose="preferences")
     form = PreferencesForm()
     if request.method == "GET":
         form.topics.data = sorted(preferences.current_topics(contact))
@@ -176,7 +192,7 @@ def unsubscribe(token: str) -> str | tuple[str, int]:
     try:
         contact = links.read_person("unsubscribe", token)[0]
     except TokenError as exc:
-        return _bad_link(exc)
+        return _bad_link(exc, purpose="preferences")
     if request.method == "POST":
         source = "one_click" if request.form.get("List-Unsubscribe") == "One-Click" else "email_link"
         preferences.unsubscribe(contact, source, _client_ip())
@@ -191,7 +207,7 @@ def kit_download(token: str) -> Response | tuple[str, int]:
     try:
         contact = links.read_person("kit", token)[0]
     except TokenError as exc:
-        return _bad_link(exc)
+        return _bad_link(exc, purpose="kit")
     current = kit.current_kit()
     if not inbox.kit_was_sent(contact) or current is None or not kit.kit_path(current).is_file():
         abort(404)

@@ -11,7 +11,7 @@ feature = Feature(
     blueprints=[views.bp],
     nav=[NavItem("tasks.index", _l("Tâches"), order=45)],
     jobs=[Job("task_digests", jobs.task_digests, {"hours": 1})],
-    figures=[Figure(_l("mes tâches en retard"), figures.my_overdue, "tasks.index", {"qui": "mine"},
+    figures=[Figure(_l("mes tâches en retard"), figures.my_overdue, "tasks.index", {"qui": "mine", "etat": "late"},
                     group="waiting", order=5)],
     privacy=[PrivacyTable("tasks", "Tâches de l'équipe")],
     hooks={"partners.organisation_sections": figures.organisation_section},

@@ -27,7 +27,7 @@ ENTITY = "task"
 SUBJECTS_HOOK = "tasks.subjects"
 Ref = tuple[str, str, dict[str, Any]]
 FILTERS = ("mine", "all")
-STATES = ("open", "done", "all")
+STATES = ("open", "late", "done", "all")
 
 
 class TaskError(ValidationError):
@@ -173,7 +173,9 @@ def _listing(owner_id: int | None, state: str) -> sa.Select[Any]:
     stmt = sa.select(Task)
     if owner_id is not None:
         stmt = stmt.where(Task.owner_id == owner_id)
-    if state == "open":
+    if state == "late":  # what « mes tâches en retard » counts (overdue_count)
+        stmt = stmt.where(overdue_clause(today()))
+    elif state == "open":
         stmt = stmt.where(Task.status == TaskStatus.OPEN.value)
     elif state == "done":
         stmt = stmt.where(Task.status != TaskStatus.OPEN.value)

@@ -82,7 +82,8 @@ def test_erasure_stops_all_but_the_answer_to_a_new_request(app) -> None:
     again = subscriber("revenu@example.org", topics=("lettre", "evenements"))
     suppress(again.email, SuppressionReason.ERASURE)
     db.session.commit()
-    assert {code for code in KINDS if may_receive(again, code)} == {"signup_confirm"}
+    # The answers to a request the person makes again: a confirmation link, a link to manage their subscription.
+    assert {code for code in KINDS if may_receive(again, code)} == {"signup_confirm", "signup_preferences_link"}
 
 
 def test_a_topic_left_out_on_the_preference_page_is_refused_and_never_chosen_is_not(app) -> None:

@@ -58,8 +58,8 @@ def test_demo_data(app, client, login) -> None:
     data = services.build()
     key = _values(data.key)
     assert key["structures partenaires"] == 30 and key["membres du Club des Industriels"] > 0
-    assert sum(n for _, n in data.by_kind) == 30 and ("61 — Orne", 0) not in data.by_department
-    assert dict(data.by_department)["61 — Orne"] > 0
+    assert sum(n for _, n in data.by_kind.items) == 30 and ("61 — Orne", 0) not in data.by_department.items
+    assert dict(data.by_department.items)["61 — Orne"] > 0
     assert key["abonnés confirmés à la lettre"] == 3 and data.subscribers_by_month[-1][1] == 3
     assert _values(data.waiting)["Inscriptions en attente de confirmation de l'adresse"] == 1
     if event:
