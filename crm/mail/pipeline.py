@@ -45,8 +45,8 @@ log = logging.getLogger(__name__)
 # Features told of a 5xx refusal about an address at send time: ``hook(email, delivery_id=..., detail=...)``.
 ADDRESS_FAILED_HOOK = "mail.address_failed"
 MAX_CONSECUTIVE_DEFERRALS = 10
-# Messages handed to the wire before the oldest is answered: with two, the SMTP child always has the next one
-# while this process renders the one after.
+# Messages handed to the wire before the oldest is answered (a wire may say more: ``Wire.depth``, two per
+# connection): with two, the SMTP child always has the next one while this process renders the one after.
 WIRE_DEPTH = 2
 MAX_BACKOFF = timedelta(hours=12)
 _process_lock = threading.Lock()  # one sender per process; other processes are kept apart by the claims
@@ -156,6 +156,7 @@ class _Pass:
         self.consecutive_deferrals = 0
         self.domain = sender_domain()
         self.max_attempts = current_app.config["SEND_MAX_ATTEMPTS"]
+        self.depth = getattr(wire, "depth", WIRE_DEPTH)
 
     def send(self, batch: _Batch) -> None:
         self.unwritten.append(batch)
@@ -168,7 +169,7 @@ class _Pass:
             # repeats at most one batch.
             while self.in_flight and self.in_flight[0][0] is not batch:
                 self.settle_oldest()
-            if len(self.in_flight) >= WIRE_DEPTH:
+            if len(self.in_flight) >= self.depth:
                 self.settle_oldest()
             self.throttle.wait()
             self.wire.submit(message, _envelope_from(delivery))
@@ -184,6 +185,18 @@ class _Pass:
     def abandon(self, reason: str | None) -> None:
         """After a failure: with a reason (the relay stopped), the rows not sent go back to the queue; in any
         case the outcomes known are written (rows left claimed wait for the lease)."""
+        if reason is not None and self.in_flight:
+            # The oldest message failed; those behind it on other connections may have been accepted: they are
+            # recorded as sent (not sent again by the next pass).
+            settle_rest = getattr(self.wire, "settle_after_failure", None)
+            accepted = settle_rest() if settle_rest is not None else []
+            for (batch, delivery, message), ok in zip(list(self.in_flight)[1:], accepted, strict=False):
+                if ok:
+                    batch.outcome(delivery, DeliveryStatus.SENT, tried=1, message_id=message.msgId,
+                                  sent_at=utcnow())
+                    self.throttle.sent()
+                    self.report.sent += 1
+            self.in_flight.clear()
         while self.unwritten:
             batch = self.unwritten.popleft()
             if reason is not None:
