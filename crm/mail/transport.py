@@ -105,7 +105,9 @@ class RelayWire:
 
     def __init__(self, processes: list[SmtpProcess]) -> None:
         self.processes = processes
-        self.depth = 2 * len(processes)  # two messages per connection: one on the wire, the next one waiting
+        # Four messages per connection: one on the wire, the next ones waiting, so that a connection can open
+        # the next transaction in the same write as the content of the current one.
+        self.depth = 4 * len(processes)
         self._next = 0
         self._messages: deque[tuple[Message, SmtpProcess]] = deque()
         self._failed: SmtpProcess | None = None
