@@ -310,6 +310,13 @@ class _ChildPeaks:
         while not self._stop.wait(0.05):
             for children in Path("/proc/self/task").glob("*/children"):
                 for pid in children.read_text().split():
+                    # Only once it runs the SMTP script: between fork and exec, a child's resident set is its
+                    # parent's (a reading then would count the renderer twice).
+                    try:
+                        if b"smtp_process" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                            continue
+                    except OSError:
+                        continue
                     self.peaks[pid] = max(self.peaks.get(pid, 0), _peak_rss_kib(pid))
 
     @property

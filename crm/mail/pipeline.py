@@ -125,18 +125,30 @@ def _is_address_failure(exc: Exception, text: str) -> bool:
     return isinstance(exc, smtplib.SMTPRecipientsRefused) or text.lstrip().startswith(("5.1.", "5.2."))
 
 
-def _receivable_ids(token: str, rows: list[Delivery]) -> set[int]:
-    """The deliveries of a batch whose recipient may receive that kind of mail now (crm.consent.mail_kinds):
-    one query per kind in the batch."""
+def _receivable_statement(code: str) -> sa.Select[Any] | None:
+    """The deliveries of kind ``code`` in a claimed batch (``:token``) whose recipient may receive that kind of
+    mail now (crm.consent.mail_kinds); None for a kind nobody declared."""
+    kind = mail_kind(code)
+    if kind is None:
+        return None
+    return (sa.select(Delivery.id).join(Contact, Contact.id == Delivery.contact_id)
+            .where(Delivery.claim_token == sa.bindparam("token"), Delivery.kind == code,
+                   receivable(kind, kind.delivery_topic() if kind.delivery_topic else None)))
+
+
+def _receivable_ids(token: str, rows: list[Delivery],
+                    statements: dict[str, sa.Select[Any] | None] | None = None) -> set[int]:
+    """The deliveries of a batch whose recipient may receive that kind of mail now: one query per kind in the
+    batch. ``statements`` keeps each kind's statement for the whole pass (building the rule's expression
+    costs more than running it)."""
+    statements = {} if statements is None else statements
     allowed: set[int] = set()
     for code in {row.kind for row in rows}:
-        kind = mail_kind(code)
-        if kind is None:
-            continue
-        allowed.update(db.session.scalars(
-            sa.select(Delivery.id).join(Contact, Contact.id == Delivery.contact_id)
-            .where(Delivery.claim_token == token, Delivery.kind == code,
-                   receivable(kind, kind.delivery_topic() if kind.delivery_topic else None))))
+        if code not in statements:
+            statements[code] = _receivable_statement(code)
+        statement = statements[code]
+        if statement is not None:
+            allowed.update(db.session.scalars(statement, {"token": token}))
     return allowed
 
 
@@ -179,11 +191,12 @@ class _Pass:
         self.domain = sender_domain()
         self.max_attempts = current_app.config["SEND_MAX_ATTEMPTS"]
         self.depth = getattr(wire, "depth", WIRE_DEPTH)
+        self.receivable_statements: dict[str, sa.Select[Any] | None] = {}
 
     def send(self, batch: _Batch) -> None:
         self.unwritten.append(batch)
         with _Timed(self.report, "database"):
-            allowed = _receivable_ids(batch.token, batch.rows)
+            allowed = _receivable_ids(batch.token, batch.rows, self.receivable_statements)
         for delivery in batch.rows:
             with _Timed(self.report, "render"):
                 message = self.prepare(batch, delivery, allowed)
