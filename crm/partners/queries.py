@@ -225,11 +225,12 @@ def organisations_statement(filters: PartnerFilters, today: date | None = None) 
 
 
 def list_contacts(filters: PartnerFilters, page: int, per_page: int) -> Page[Contact]:
-    return paginate(contacts_statement(filters), page, per_page, count_limit=LIST_COUNT_LIMIT)
+    return paginate(contacts_statement(filters), page, per_page, count_limit=LIST_COUNT_LIMIT, key=Contact.id)
 
 
 def list_organisations(filters: PartnerFilters, page: int, per_page: int) -> Page[Organisation]:
-    return paginate(organisations_statement(filters), page, per_page, count_limit=LIST_COUNT_LIMIT)
+    return paginate(organisations_statement(filters), page, per_page, count_limit=LIST_COUNT_LIMIT,
+                    key=Organisation.id)
 
 
 def current_club_members(today: date | None = None) -> list[tuple[Organisation, ClubMembership]]:
