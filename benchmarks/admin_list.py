@@ -81,11 +81,15 @@ def _bulk_insert(connection: sa.Connection, table: sa.Table, rows: list[dict]) -
     if connection.dialect.name != "postgresql":
         connection.execute(sa.insert(table), rows)
         return
-    columns = list(rows[0])
+    # COPY applies no Python-side default (a contact's link secret): they are computed here.
+    defaults = {column.name: column.default for column in table.columns
+                if column.name not in rows[0] and column.default is not None}
+    columns = [*rows[0], *defaults]
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([row[column] for column in columns])
+            copy.write_row([*row.values(), *(default.arg(None) if default.is_callable else default.arg
+                                             for default in defaults.values())])
 
 
 def seed(contacts: int, rng: random.Random) -> None:

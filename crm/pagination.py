@@ -22,6 +22,9 @@ class Page(Generic[T]):
     per_page: int
     # True when counting stopped at the limit: ``total`` is then a lower bound ("plus de 1 000").
     total_is_capped: bool = False
+    # When the count stopped at the limit on a list with no filter: the table's size as the database's
+    # statistics estimate it (shown "environ …", marked as an estimate), never a COUNT(*) of the whole table.
+    estimate: int | None = None
 
     @property
     def pages(self) -> int:
@@ -42,6 +45,25 @@ class Page(Generic[T]):
     @property
     def last_index(self) -> int:
         return 0 if not self.items else (self.page - 1) * self.per_page + len(self.items)
+
+
+def table_estimate(table: sa.Table) -> int | None:
+    """The number of rows of ``table`` as the planner's statistics have it (PostgreSQL ``pg_class.reltuples``,
+    SQLite ``sqlite_stat1``, both refreshed by ANALYZE), or None when there are none: no scan of the table."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        value = session.scalar(sa.text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:name)"),
+                               {"name": table.name})
+        return int(value) if value is not None and value >= 0 else None
+    try:
+        stat = session.scalar(sa.text("SELECT stat FROM sqlite_stat1 WHERE tbl = :name ORDER BY idx IS NOT NULL, idx "
+                                      "LIMIT 1"), {"name": table.name})
+    except sa.exc.OperationalError:  # no ANALYZE ever ran: no statistics table
+        return None
+    try:
+        return int(str(stat).split()[0]) if stat else None
+    except ValueError:
+        return None
 
 
 def page_number(page: int, per_page: int) -> int:
