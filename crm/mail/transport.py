@@ -105,9 +105,10 @@ class RelayWire:
 
     def __init__(self, processes: list[SmtpProcess]) -> None:
         self.processes = processes
-        # Four messages per connection: one on the wire, the next ones waiting, so that a connection can open
-        # the next transaction in the same write as the content of the current one.
-        self.depth = 4 * len(processes)
+        # Eight messages per connection (under 64 KiB of pipe for a newsletter): the next ones wait while one
+        # is on the wire, so a connection opens the next transaction in the same write as the current content,
+        # and the connections stay busy while the renderer claims and loads the next batch.
+        self.depth = 8 * len(processes)
         self._next = 0
         self._messages: deque[tuple[Message, SmtpProcess]] = deque()
         self._failed: SmtpProcess | None = None
