@@ -197,15 +197,25 @@ class _Pass:
         self.unwritten.append(batch)
         with _Timed(self.report, "database"):
             allowed = _receivable_ids(batch.token, batch.rows, self.receivable_statements)
+        released: set[int] = set()
         for delivery in batch.rows:
+            if delivery.id in released:
+                continue
             with _Timed(self.report, "render"):
                 message = self.prepare(batch, delivery, allowed)
             if message is None:
                 continue
             # The previous batch is settled and committed before this one's first message leaves: a crash
             # repeats at most one batch.
-            while self.in_flight and self.in_flight[0][0] is not batch:
-                self.settle_oldest()
+            if self.in_flight and self.in_flight[0][0] is not batch:
+                while self.in_flight and self.in_flight[0][0] is not batch:
+                    self.settle_oldest()
+                # This batch was claimed while the previous one was on the wire: what was held meanwhile (a
+                # campaign paused) goes back to the queue unsent.
+                with _Timed(self.report, "database"):
+                    released = self.release_held(batch)
+                if delivery.id in released:
+                    continue
             if len(self.in_flight) >= self.depth:
                 self.settle_oldest()
             with _Timed(self.report, "throttle"):
@@ -215,6 +225,15 @@ class _Pass:
             self.in_flight.append((batch, delivery, message))
         batch.submitted = True
         self.write_finished()
+
+    def release_held(self, batch: _Batch) -> set[int]:
+        """Rows of the batch no longer claimable (``mail.claim_filter`` hooks) are released; returns their ids."""
+        kept = claims.still_claimable(batch.token)
+        held = {row.id for row in batch.rows if row.id not in kept} - {o["id"] for o in batch.outcomes}
+        if held:
+            claims.release(batch.token, sorted(held))
+            batch.rows = [row for row in batch.rows if row.id not in held]
+        return held
 
     def finish(self) -> None:
         while self.in_flight:
