@@ -69,6 +69,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SCHEDULER_TICK_SECONDS": int(env.get("SCHEDULER_TICK_SECONDS", "5")),
         # Sending pipeline (crm.mail.pipeline): commit interval, claim lease, retries, bounces.
         "SEND_BATCH_SIZE": int(env.get("SEND_BATCH_SIZE", "50")),
+        # SMTP connections a sender keeps open to the relay, each held by a child process.
+        "MAIL_MAX_CONNECTIONS": int(env.get("MAIL_MAX_CONNECTIONS", "2")),
         "SEND_LEASE_SECONDS": int(env.get("SEND_LEASE_SECONDS", "600")),
         "SEND_RETRY_BASE_SECONDS": int(env.get("SEND_RETRY_BASE_SECONDS", "300")),
         "SEND_MAX_ATTEMPTS": int(env.get("SEND_MAX_ATTEMPTS", "6")),

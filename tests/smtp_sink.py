@@ -33,6 +33,8 @@ class _Handler:
         with self.sink.lock:
             self.sink.sessions += 1
         session.host_name = hostname
+        if self.sink.pipelining:  # aiosmtpd reads commands one line at a time: a pipelined group is fine
+            responses.insert(-1, "250-PIPELINING")
         return responses
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
@@ -63,6 +65,7 @@ class SmtpSink:
         self.rcpt_replies: dict[str, str] = {}
         self.data_reply: str | None = None
         self.sessions = 0  # SMTP sessions opened (EHLO received)
+        self.pipelining = True  # advertised in the EHLO answer (RFC 2920)
         # Called with the number received so far, in the sink's thread, before it answers the DATA.
         self.on_message: Callable[[int], None] | None = None
         self.lock = threading.Lock()

@@ -82,6 +82,13 @@ def claimable(now: datetime, only_ids: list[int] | None = None) -> list[sa.Colum
     return conditions
 
 
+def still_claimable(token: str) -> set[int]:
+    """The rows of a claimed batch that the ``mail.claim_filter`` hooks still let through (a campaign paused
+    after the claim holds its rows)."""
+    conditions = [condition() for condition in hooks(CLAIM_FILTER_HOOK)]
+    return set(db.session.scalars(sa.select(Delivery.id).where(Delivery.claim_token == token, *conditions)))
+
+
 def has_due(now: datetime, only_ids: list[int] | None = None) -> bool:
     return bool(db.session.scalar(sa.select(sa.exists().where(*claimable(now, only_ids)))))
 

@@ -80,6 +80,20 @@ def _quoted_printable(text: str) -> str:
     return encoded.decode("ascii").replace("\n", CRLF)
 
 
+_last_date: tuple[int, str] = (-1, "")
+
+
+def _date(timestamp: float | None) -> str:
+    """The Date header, formatted once per second (every message of a second has the same)."""
+    global _last_date
+    second = int(timestamp) if timestamp is not None else -1
+    if second < 0:
+        return formatdate(timestamp, localtime=True)
+    if _last_date[0] != second:
+        _last_date = (second, formatdate(second, localtime=True))
+    return _last_date[1]
+
+
 def _simple(message: Message) -> bool:
     return (not message.attachments and not message.cc and not message.bcc and not message.reply_to
             and len(message.recipients) == 1 and set(message.alts) <= {"html"} and message.body is not None
@@ -99,7 +113,7 @@ def serialise(message: Message) -> bytes:
         _header("Subject", message.subject or ""),
         _header("From", _address(sender)),
         _header("To", _address(recipient)),
-        _header("Date", formatdate(message.date, localtime=True)),
+        _header("Date", _date(message.date)),
         _header("Message-ID", message.msgId),
         *(_header(name, value) for name, value in (message.extra_headers or {}).items()),
     ]

@@ -45,8 +45,8 @@ log = logging.getLogger(__name__)
 # Features told of a 5xx refusal about an address at send time: ``hook(email, delivery_id=..., detail=...)``.
 ADDRESS_FAILED_HOOK = "mail.address_failed"
 MAX_CONSECUTIVE_DEFERRALS = 10
-# Messages handed to the wire before the oldest is answered: with two, the SMTP child always has the next one
-# while this process renders the one after.
+# Messages handed to the wire before the oldest is answered (a wire may say more: ``Wire.depth``, two per
+# connection): with two, the SMTP child always has the next one while this process renders the one after.
 WIRE_DEPTH = 2
 MAX_BACKOFF = timedelta(hours=12)
 _process_lock = threading.Lock()  # one sender per process; other processes are kept apart by the claims
@@ -72,6 +72,28 @@ class SendReport:
     batches: int = 0
     stopped: str = ""
     errors: list[str] = field(default_factory=list)
+    # Where the pass spent its time, in seconds: rendering messages, the database (claims, loading rows, the
+    # recipient rule, statuses), the wire (handing messages to the SMTP children and waiting for answers),
+    # and the per-second throttle. Measured with perf_counter around each step (a few µs per message).
+    timings: dict[str, float] = field(default_factory=lambda: dict.fromkeys(TIMED, 0.0))
+
+
+TIMED = ("render", "database", "wire", "throttle")
+
+
+class _Timed:
+    """Adds the time spent in the block to ``report.timings[name]``."""
+
+    __slots__ = ("timings", "name", "started")
+
+    def __init__(self, report: SendReport, name: str) -> None:
+        self.timings, self.name = report.timings, name
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timings[self.name] += time.perf_counter() - self.started
 
 
 def _envelope_from(delivery: Delivery) -> str | None:
@@ -103,18 +125,30 @@ def _is_address_failure(exc: Exception, text: str) -> bool:
     return isinstance(exc, smtplib.SMTPRecipientsRefused) or text.lstrip().startswith(("5.1.", "5.2."))
 
 
-def _receivable_ids(token: str, rows: list[Delivery]) -> set[int]:
-    """The deliveries of a batch whose recipient may receive that kind of mail now (crm.consent.mail_kinds):
-    one query per kind in the batch."""
+def _receivable_statement(code: str) -> sa.Select[Any] | None:
+    """The deliveries of kind ``code`` in a claimed batch (``:token``) whose recipient may receive that kind of
+    mail now (crm.consent.mail_kinds); None for a kind nobody declared."""
+    kind = mail_kind(code)
+    if kind is None:
+        return None
+    return (sa.select(Delivery.id).join(Contact, Contact.id == Delivery.contact_id)
+            .where(Delivery.claim_token == sa.bindparam("token"), Delivery.kind == code,
+                   receivable(kind, kind.delivery_topic() if kind.delivery_topic else None)))
+
+
+def _receivable_ids(token: str, rows: list[Delivery],
+                    statements: dict[str, sa.Select[Any] | None] | None = None) -> set[int]:
+    """The deliveries of a batch whose recipient may receive that kind of mail now: one query per kind in the
+    batch. ``statements`` keeps each kind's statement for the whole pass (building the rule's expression
+    costs more than running it)."""
+    statements = {} if statements is None else statements
     allowed: set[int] = set()
     for code in {row.kind for row in rows}:
-        kind = mail_kind(code)
-        if kind is None:
-            continue
-        allowed.update(db.session.scalars(
-            sa.select(Delivery.id).join(Contact, Contact.id == Delivery.contact_id)
-            .where(Delivery.claim_token == token, Delivery.kind == code,
-                   receivable(kind, kind.delivery_topic() if kind.delivery_topic else None))))
+        if code not in statements:
+            statements[code] = _receivable_statement(code)
+        statement = statements[code]
+        if statement is not None:
+            allowed.update(db.session.scalars(statement, {"token": token}))
     return allowed
 
 
@@ -156,25 +190,50 @@ class _Pass:
         self.consecutive_deferrals = 0
         self.domain = sender_domain()
         self.max_attempts = current_app.config["SEND_MAX_ATTEMPTS"]
+        self.depth = getattr(wire, "depth", WIRE_DEPTH)
+        self.receivable_statements: dict[str, sa.Select[Any] | None] = {}
 
     def send(self, batch: _Batch) -> None:
         self.unwritten.append(batch)
-        allowed = _receivable_ids(batch.token, batch.rows)
+        with _Timed(self.report, "database"):
+            allowed = _receivable_ids(batch.token, batch.rows, self.receivable_statements)
+        released: set[int] = set()
         for delivery in batch.rows:
-            message = self.prepare(batch, delivery, allowed)
+            if delivery.id in released:
+                continue
+            with _Timed(self.report, "render"):
+                message = self.prepare(batch, delivery, allowed)
             if message is None:
                 continue
             # The previous batch is settled and committed before this one's first message leaves: a crash
             # repeats at most one batch.
-            while self.in_flight and self.in_flight[0][0] is not batch:
+            if self.in_flight and self.in_flight[0][0] is not batch:
+                while self.in_flight and self.in_flight[0][0] is not batch:
+                    self.settle_oldest()
+                # This batch was claimed while the previous one was on the wire: what was held meanwhile (a
+                # campaign paused) goes back to the queue unsent.
+                with _Timed(self.report, "database"):
+                    released = self.release_held(batch)
+                if delivery.id in released:
+                    continue
+            if len(self.in_flight) >= self.depth:
                 self.settle_oldest()
-            if len(self.in_flight) >= WIRE_DEPTH:
-                self.settle_oldest()
-            self.throttle.wait()
-            self.wire.submit(message, _envelope_from(delivery))
+            with _Timed(self.report, "throttle"):
+                self.throttle.wait()
+            with _Timed(self.report, "wire"):
+                self.wire.submit(message, _envelope_from(delivery))
             self.in_flight.append((batch, delivery, message))
         batch.submitted = True
         self.write_finished()
+
+    def release_held(self, batch: _Batch) -> set[int]:
+        """Rows of the batch no longer claimable (``mail.claim_filter`` hooks) are released; returns their ids."""
+        kept = claims.still_claimable(batch.token)
+        held = {row.id for row in batch.rows if row.id not in kept} - {o["id"] for o in batch.outcomes}
+        if held:
+            claims.release(batch.token, sorted(held))
+            batch.rows = [row for row in batch.rows if row.id not in held]
+        return held
 
     def finish(self) -> None:
         while self.in_flight:
@@ -184,6 +243,18 @@ class _Pass:
     def abandon(self, reason: str | None) -> None:
         """After a failure: with a reason (the relay stopped), the rows not sent go back to the queue; in any
         case the outcomes known are written (rows left claimed wait for the lease)."""
+        if reason is not None and self.in_flight:
+            # The oldest message failed; those behind it on other connections may have been accepted: they are
+            # recorded as sent (not sent again by the next pass).
+            settle_rest = getattr(self.wire, "settle_after_failure", None)
+            accepted = settle_rest() if settle_rest is not None else []
+            for (batch, delivery, message), ok in zip(list(self.in_flight)[1:], accepted, strict=False):
+                if ok:
+                    batch.outcome(delivery, DeliveryStatus.SENT, tried=1, message_id=message.msgId,
+                                  sent_at=utcnow())
+                    self.throttle.sent()
+                    self.report.sent += 1
+            self.in_flight.clear()
         while self.unwritten:
             batch = self.unwritten.popleft()
             if reason is not None:
@@ -198,7 +269,8 @@ class _Pass:
     def write_finished(self) -> None:
         while (self.unwritten and self.unwritten[0].submitted
                and not (self.in_flight and self.in_flight[0][0] is self.unwritten[0])):
-            self.unwritten.popleft().write()
+            with _Timed(self.report, "database"):
+                self.unwritten.popleft().write()
 
     def prepare(self, batch: _Batch, delivery: Delivery, allowed: set[int]) -> Message | None:
         """The message for this delivery, or None once its outcome (skipped, failed) is recorded."""
@@ -232,7 +304,8 @@ class _Pass:
     def settle(self, batch: _Batch, delivery: Delivery, message: Message) -> None:
         """Waits for the relay's answer about one message and records it."""
         try:
-            self.wire.result()
+            with _Timed(self.report, "wire"):
+                self.wire.result()
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
             code, text = _smtp_error(exc) or (0, str(exc))
             if code == 421 or isinstance(exc, smtplib.SMTPSenderRefused):  # about us or the relay, not the person
@@ -340,15 +413,16 @@ def _stream_batches(stream: _Pass, report: SendReport, max_batches: int | None, 
             if allowance <= 0:
                 report.stopped = "limite horaire atteinte"
                 break
-        token = claims.claim_batch(batch_size if allowance is None else min(allowance, batch_size), started,
-                                   only_ids=only_ids)
-        if token is None:
-            break
-        report.batches += 1
-        rows = list(db.session.scalars(
-            sa.select(Delivery).options(joinedload(Delivery.contact))
-            .where(Delivery.claim_token == token).order_by(Delivery.id)
-            .execution_options(populate_existing=True)
-        ))
+        with _Timed(report, "database"):
+            token = claims.claim_batch(batch_size if allowance is None else min(allowance, batch_size), started,
+                                       only_ids=only_ids)
+            if token is None:
+                break
+            report.batches += 1
+            rows = list(db.session.scalars(
+                sa.select(Delivery).options(joinedload(Delivery.contact))
+                .where(Delivery.claim_token == token).order_by(Delivery.id)
+                .execution_options(populate_existing=True)
+            ))
         stream.send(_Batch(token, rows))
     stream.finish()

@@ -126,5 +126,11 @@ def compose(
 
 
 def sender_domain(sender: str | None = None) -> str:
-    address = email.utils.parseaddr(sender or current_app.config["MAIL_DEFAULT_SENDER"])[1]
+    return _domain_of(sender or current_app.config["MAIL_DEFAULT_SENDER"])
+
+
+@lru_cache(maxsize=64)
+def _domain_of(sender: str) -> str:
+    """The domain of a sender address (the same for every message of a campaign: parsed once)."""
+    address = email.utils.parseaddr(sender)[1]
     return address.rsplit("@", 1)[1] if "@" in address else "localhost"

@@ -16,8 +16,10 @@ Child side: ``serve``. Parent side: ``SmtpProcess`` (``submit`` one message, the
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
+import select
 import signal
 import smtplib
 import struct
@@ -94,30 +96,182 @@ def connect(settings: RelaySettings) -> smtplib.SMTP:
     return connection
 
 
+class _Frames:
+    """Frames from the parent, read straight from the file descriptor, so the child can tell whether the next
+    message has arrived without waiting for it (``peek``). A stream without a descriptor is read as it is."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        try:
+            self.fd: int | None = stream.fileno()
+        except (AttributeError, OSError, io.UnsupportedOperation):
+            self.fd = None
+        self.buffer = bytearray()
+        self.eof = False
+
+    def _fill(self, block: bool) -> bool:
+        if self.eof:
+            return False
+        if self.fd is None:
+            data = self.stream.read(1 << 16)
+        else:
+            if not block and not select.select([self.fd], [], [], 0)[0]:
+                return False
+            data = os.read(self.fd, 1 << 16)
+        if not data:
+            self.eof = True
+            return False
+        self.buffer += data
+        return True
+
+    def _end(self) -> int | None:
+        if len(self.buffer) < _LENGTH.size:
+            return None
+        end = _LENGTH.size + _LENGTH.unpack_from(self.buffer)[0]
+        return end if len(self.buffer) >= end else None
+
+    def peek(self) -> Any:
+        """The next frame if it has fully arrived (not consumed), else None, without waiting."""
+        while (end := self._end()) is None:
+            if not self._fill(block=False):
+                return None
+        return pickle.loads(self.buffer[_LENGTH.size:end])
+
+    def next(self) -> Any:
+        """The next frame, or None at the end of the stream."""
+        while (end := self._end()) is None:
+            if not self._fill(block=True):
+                return None
+        frame = pickle.loads(self.buffer[_LENGTH.size:end])
+        del self.buffer[:end]
+        return frame
+
+
+class _Session:
+    """One SMTP session, pipelined where the relay advertises PIPELINING (RFC 2920): MAIL, RCPT and DATA go in
+    one write, and a message's content goes in the same write as the next message's MAIL, RCPT and DATA when
+    that message is already waiting: one round trip per message instead of four. Raises what
+    ``smtplib.SMTP.sendmail`` raises in the same cases (the pipeline classifies refusals by these classes)."""
+
+    def __init__(self, connection: smtplib.SMTP) -> None:
+        self.connection = connection
+        connection.ehlo_or_helo_if_needed()
+        self.pipelining = connection.has_extn("pipelining")
+        # The message whose MAIL, RCPT and DATA went out with the previous content, answers not read yet.
+        self.opened: Envelope | None = None
+
+    def _opening(self, envelope: Envelope) -> bytes:
+        mail_options = list(envelope.mail_options)
+        if self.connection.has_extn("size"):
+            mail_options.append(f"size={len(envelope.data)}")
+        rcpt_options = "".join(f" {option}" for option in envelope.rcpt_options)
+        commands = [f"MAIL FROM:{smtplib.quoteaddr(envelope.sender)}" + "".join(f" {o}" for o in mail_options),
+                    *(f"RCPT TO:{smtplib.quoteaddr(address)}{rcpt_options}" for address in envelope.recipients),
+                    "DATA", ""]
+        return "\r\n".join(commands).encode("ascii")
+
+    def _opened(self, envelope: Envelope) -> None:
+        """Reads the answers to MAIL, RCPT and DATA; raises (after a reset) unless the relay waits for the
+        content."""
+        connection = self.connection
+        mail_code, mail_reply = connection.getreply()
+        refused: dict[str, tuple[int, bytes]] = {}
+        for address in envelope.recipients:
+            code, reply = connection.getreply()
+            if code not in (250, 251):
+                refused[address] = (code, reply)
+        data_code, data_reply = connection.getreply()
+        if mail_code == 250 and len(refused) < len(envelope.recipients) and data_code == 354:
+            return
+        if data_code == 354:  # waits for a message it must not deliver: only dropping the session is safe
+            connection.close()
+            raise smtplib.SMTPServerDisconnected("session abandoned")
+        if mail_code == 421 or data_code == 421:
+            connection.close()
+        else:
+            _reset(connection)
+        if mail_code != 250:
+            raise smtplib.SMTPSenderRefused(mail_code, mail_reply, envelope.sender)
+        if len(refused) == len(envelope.recipients):
+            raise smtplib.SMTPRecipientsRefused(refused)
+        raise smtplib.SMTPDataError(data_code, data_reply)
+
+    def send(self, envelope: Envelope, following: Envelope | None = None) -> None:
+        """Sends ``envelope``; with ``following`` (the next message, already here), opens its transaction in
+        the same write as this one's content. The caller then sends ``following`` through this session."""
+        if not self.pipelining:
+            self.connection.sendmail(envelope.sender, envelope.recipients, envelope.data,
+                                     list(envelope.mail_options), list(envelope.rcpt_options))
+            return
+        if "smtputf8" in (option.lower() for option in envelope.mail_options) and \
+                not self.connection.has_extn("smtputf8"):
+            raise smtplib.SMTPNotSupportedError("SMTPUTF8 not supported by server")
+        if self.opened is None:
+            self.connection.send(self._opening(envelope))
+            self.opened = envelope
+        opened, self.opened = self.opened, None
+        assert opened == envelope, "messages sent out of order"
+        self._opened(envelope)  # after a failure, a message opened ahead was never opened: ``following`` waits
+        data = smtplib._quote_periods(envelope.data)  # type: ignore[attr-defined]
+        if data[-2:] != b"\r\n":
+            data += b"\r\n"
+        data += b".\r\n"
+        if following is not None:
+            data += self._opening(following)
+            self.opened = following
+        self.connection.send(data)
+        code, reply = self.connection.getreply()
+        if code != 250:
+            if self.opened is not None:  # the next message's answers are in the way
+                try:
+                    self.opened, opened_ahead = None, self.opened
+                    self._opened(opened_ahead)
+                    self.connection.close()  # the relay waits for its content: drop the session
+                except smtplib.SMTPException:
+                    pass
+            if code == 421:
+                self.connection.close()
+            elif self.connection.sock is not None:
+                _reset(self.connection)
+            raise smtplib.SMTPDataError(code, reply)
+
+
+def send_message(connection: smtplib.SMTP, envelope: Envelope) -> None:
+    """One message over ``connection`` (pipelined where the relay advertises it)."""
+    _Session(connection).send(envelope)
+
+
+def _reset(connection: smtplib.SMTP) -> None:
+    try:
+        connection.rset()
+    except smtplib.SMTPServerDisconnected:
+        pass
+
+
 def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
     """The child: connect, answer ("ready", None) or ("error", exc), then for each ("send", envelope) answer
     ("sent", None) or ("error", exc), until ("quit", None) or the end of the input.
 
     After an error, the messages already queued behind it are answered ("held", None) and not sent, until the
     parent, having seen the error, says ("go", None): it may instead stop (a relay gone, or refusing everything)."""
-    frame = _read(requests)
+    frames = _Frames(requests)
+    frame = frames.next()
     if frame is None:
         return
     settings = RelaySettings(**frame)
     try:
-        connection = connect(settings)
+        session: _Session | None = _Session(connect(settings))
     except Exception as exc:
         _write(replies, ("error", _portable(exc)))
         return
     _write(replies, ("ready", None))
-    _serve_messages(requests, replies, settings, connection)
+    _serve_messages(frames, replies, settings, session)
 
 
-def _serve_messages(requests: IO[bytes], replies: IO[bytes], settings: RelaySettings,
-                    connection: smtplib.SMTP | None) -> None:
+def _serve_messages(frames: _Frames, replies: IO[bytes], settings: RelaySettings, session: _Session | None) -> None:
     in_session, held, parent = 0, False, os.getppid()
     try:
-        while (frame := _read(requests)) is not None and frame[0] in ("send", "go"):
+        while (frame := frames.next()) is not None and frame[0] in ("send", "go"):
             if frame[0] == "go":
                 held = False
                 continue
@@ -128,22 +282,32 @@ def _serve_messages(requests: IO[bytes], replies: IO[bytes], settings: RelaySett
                 continue
             envelope = Envelope(*frame[1])
             try:
-                if connection is None:  # a new session after max_emails: opened for the message that needs it
-                    connection, in_session = connect(settings), 0
-                connection.sendmail(envelope.sender, envelope.recipients, envelope.data,
-                                    list(envelope.mail_options), list(envelope.rcpt_options))
+                if session is None or session.connection.sock is None:
+                    # A new session after max_emails or after one dropped: opened for the message that needs it.
+                    session, in_session = _Session(connect(settings)), 0
+                last_of_session = bool(settings.max_emails and in_session + 1 >= settings.max_emails)
+                following = None
+                if not last_of_session and (ahead := frames.peek()) is not None and ahead[0] == "send":
+                    following = Envelope(*ahead[1])
+                session.send(envelope, following)
             except Exception as exc:
                 held = True
+                if session is not None and session.opened is not None:  # opened ahead: no content will follow
+                    session.connection.close()
+                    session.opened = None
                 _write(replies, ("error", _portable(exc)))
                 continue
             in_session += 1
-            if settings.max_emails and in_session >= settings.max_emails:
-                _quit(connection)
-                connection = None
+            if last_of_session:
+                _quit(session.connection)
+                session = None
             _write(replies, ("sent", None))
     finally:
-        if connection is not None:
-            _quit(connection)
+        if session is not None and session.connection.sock is not None:
+            if session.opened is not None:  # the relay waits for content that will not come: no QUIT
+                session.connection.close()
+            else:
+                _quit(session.connection)
 
 
 def _quit(connection: smtplib.SMTP) -> None:
@@ -162,17 +326,32 @@ class SmtpProcess:
     the caller settles every message in one place. Messages held by the child behind a failure are sent again
     by ``result`` once the caller asks for theirs (so it has seen the failure and chosen to go on)."""
 
-    def __init__(self, settings: RelaySettings) -> None:
+    def __init__(self, settings: RelaySettings, *, wait: bool = True) -> None:
+        """Starts the child; with ``wait`` (the default), returns once it is connected. Without, the caller
+        starts several children, then calls ``wait_ready`` on each (they connect at the same time)."""
         self._process = subprocess.Popen([sys.executable, "-P", __file__], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE)
         self._unanswered: deque[tuple[str, tuple[Any, ...]]] = deque()
         self._gone: Exception | None = None  # the child ended: every later answer is this error
         try:
             self._send(asdict(settings))
+        except BaseException:
+            self.close()
+            raise
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Raises what the connection to the relay raised (the child is then closed)."""
+        try:
             self._answer()
         except BaseException:
             self.close()
             raise
+
+    @property
+    def unanswered(self) -> int:
+        return len(self._unanswered)
 
     def submit(self, envelope: Envelope) -> None:
         # A plain tuple: the child runs this file as __main__ and could not unpickle this module's classes.

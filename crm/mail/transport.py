@@ -68,9 +68,15 @@ class Wire(Protocol):
     def submit(self, message: Message, envelope_from: str | None = None) -> None:
         """Hands the message over; problems are raised by its ``result``."""
 
+    depth: int  # messages to keep submitted ahead of their answers
+
     def result(self) -> None:
         """Waits until the oldest submitted message is accepted, or raises why not (smtplib's exceptions,
         OSError)."""
+
+    def settle_after_failure(self) -> list[bool]:
+        """After the oldest message's ``result`` raised and the caller stops: whether each later message was
+        accepted, in order."""
 
 
 def envelope_for(message: Message, envelope_from: str | None = None) -> Envelope:
@@ -93,29 +99,71 @@ def envelope_for(message: Message, envelope_from: str | None = None) -> Envelope
 
 
 class RelayWire:
-    """To the SMTP relay, over one persistent connection held by a child process."""
+    """To the SMTP relay, over persistent connections each held by a child process (``MAIL_MAX_CONNECTIONS``).
+    Messages go to the connections in turn; answers are collected in the order of submission (each child
+    answers its own messages in order, so the oldest message's answer is the next one of its child)."""
 
-    def __init__(self, process: SmtpProcess) -> None:
-        self.process = process
-        self._messages: deque[Message] = deque()
+    def __init__(self, processes: list[SmtpProcess]) -> None:
+        self.processes = processes
+        # Eight messages per connection (under 64 KiB of pipe for a newsletter): the next ones wait while one
+        # is on the wire, so a connection opens the next transaction in the same write as the current content,
+        # and the connections stay busy while the renderer claims and loads the next batch.
+        self.depth = 8 * len(processes)
+        self._next = 0
+        self._messages: deque[tuple[Message, SmtpProcess]] = deque()
+        self._failed: SmtpProcess | None = None
 
     def submit(self, message: Message, envelope_from: str | None = None) -> None:
-        self.process.submit(envelope_for(message, envelope_from))
-        self._messages.append(message)
+        process = self.processes[self._next]
+        self._next = (self._next + 1) % len(self.processes)
+        process.submit(envelope_for(message, envelope_from))
+        self._messages.append((message, process))
 
     def result(self) -> None:
-        message = self._messages.popleft()
-        self.process.result()
+        message, process = self._messages.popleft()
+        try:
+            process.result()
+        except BaseException:
+            self._failed = process
+            raise
         email_dispatched.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
+
+    def settle_after_failure(self) -> list[bool]:
+        """After a ``result`` raised and the caller stops: for each message submitted after that one, in order, whether it was accepted. A message of another connection may be on its way or accepted
+        already: its answer is awaited, so that it is recorded as sent rather than sent again later. Messages
+        of the failed connection were held by its child (never sent): False."""
+        failed = {self._failed} if self._failed is not None else set()
+        answers = []
+        for _message, process in self._messages:
+            if process in failed:  # held behind its failure
+                answers.append(False)
+                continue
+            try:
+                process.result()
+            except Exception:  # refused, or this connection failed too: not sent, nor what follows on it
+                failed.add(process)
+                answers.append(False)
+                continue
+            answers.append(True)
+        self._messages.clear()
+        return answers
 
 
 class DirectWire:
     """Through a transport of this process: the Maildir outbox, or Flask-Mail when sending is suppressed.
     Each message is sent when its result is asked for, so none leaves after a failure that stops the caller."""
 
+    depth = 2
+
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
         self._submitted: deque[tuple[Message, str | None]] = deque()
+
+    def settle_after_failure(self) -> list[bool]:
+        """Messages behind a failure were not sent (each leaves only when its result is asked for)."""
+        answers = [False] * len(self._submitted)
+        self._submitted.clear()
+        return answers
 
     def submit(self, message: Message, envelope_from: str | None = None) -> None:
         self._submitted.append((message, envelope_from))
@@ -136,11 +184,18 @@ def relay_settings() -> RelaySettings:
 def open_wire() -> Iterator[Wire]:
     """Opens the relay connection (raises smtplib's exceptions or OSError when it cannot) for many messages."""
     if uses_smtp() and not current_app.extensions["mail"].suppress:
-        process = SmtpProcess(relay_settings())
+        settings = relay_settings()
+        processes: list[SmtpProcess] = []
         try:
-            yield RelayWire(process)
+            # Started together, then waited for: the connections open at the same time.
+            for _ in range(max(1, int(current_app.config.get("MAIL_MAX_CONNECTIONS", 2)))):
+                processes.append(SmtpProcess(settings, wait=False))
+            for process in processes:
+                process.wait_ready()
+            yield RelayWire(processes)
         finally:
-            process.close()
+            for process in processes:
+                process.close()
     else:
         with open_transport() as transport:
             yield DirectWire(transport)

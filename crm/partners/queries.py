@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
 from crm.extensions import db, hooks
-from crm.pagination import Page, paginate
+from crm.pagination import Page, paginate, table_estimate
 from crm.partners.models import (
     Axis,
     ClubMembership,
@@ -257,12 +257,24 @@ def organisations_statement(filters: PartnerFilters, today: date | None = None) 
     return stmt.order_by(Organisation.name_key, Organisation.id)
 
 
+def _with_estimate(result: Page[Any], filters: PartnerFilters, table: sa.Table) -> Page[Any]:
+    """A list with no filter whose count stopped at the limit: the table's estimated size, marked as such."""
+    if result.total_is_capped and not filters.newsletter and not any(
+            getattr(filters, f.name) for f in fields(PartnerCriteria)):
+        estimate = table_estimate(table)
+        if estimate is not None and estimate > result.total:
+            result.estimate = estimate
+    return result
+
+
 def list_contacts(filters: PartnerFilters, page: int, per_page: int) -> Page[Contact]:
-    return paginate(contacts_statement(filters), page, per_page, count_limit=LIST_COUNT_LIMIT)
+    return _with_estimate(paginate(contacts_statement(filters), page, per_page, count_limit=LIST_COUNT_LIMIT,
+                                   key=Contact.id), filters, Contact.__table__)
 
 
 def list_organisations(filters: PartnerFilters, page: int, per_page: int) -> Page[Organisation]:
-    return paginate(organisations_statement(filters), page, per_page, count_limit=LIST_COUNT_LIMIT)
+    return _with_estimate(paginate(organisations_statement(filters), page, per_page, count_limit=LIST_COUNT_LIMIT,
+                                   key=Organisation.id), filters, Organisation.__table__)
 
 
 def club_members_statement(today: date | None = None) -> sa.Select[Any]:

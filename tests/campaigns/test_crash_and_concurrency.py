@@ -1,4 +1,5 @@
-"""The sender as its own process (`python scheduler.py --once`): killed mid-campaign, and two at once."""
+"""The sender as its own process (`python scheduler.py --once`), with two SMTP connections: killed
+mid-campaign, and two at once."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def _scheduler_once(app: Flask, sink: SmtpSink, tmp_path: Path, *, once: bool = 
                     **extra: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "MAIL_SERVER": sink.host,
            "MAIL_PORT": str(sink.port), "SEND_RATE_PER_SECOND": "0", "SEND_RATE_PER_HOUR": "0",
-           "SEND_BATCH_SIZE": str(BATCH), "CRM_INSTANCE_PATH": str(tmp_path / "instance"),
+           "SEND_BATCH_SIZE": str(BATCH), "MAIL_MAX_CONNECTIONS": "2", "CRM_INSTANCE_PATH": str(tmp_path / "instance"),
            "SECRET_KEY": "test-secret", "BASE_URL": "http://localhost", **extra}
     tmp_path.mkdir(parents=True, exist_ok=True)
     log = tmp_path / f"scheduler-{time.monotonic_ns()}.log"

@@ -75,7 +75,7 @@ def test_every_kind_the_pipeline_sends_has_an_id_in_the_senders_domain(
     registry = sender_app.extensions[REGISTRY_KEY]
     monkeypatch.setitem(registry, code, dataclasses.replace(registry[code], render=render))
     # The recipient rules are tested with each kind; here every claimed row may be sent.
-    monkeypatch.setattr(crm.mail.pipeline, "_receivable_ids", lambda token, rows: {row.id for row in rows})
+    monkeypatch.setattr(crm.mail.pipeline, "_receivable_ids", lambda token, rows, *cache: {row.id for row in rows})
     queue_delivery(code, f"message-id:{code}", contact_id=person.id)
     db.session.commit()
 

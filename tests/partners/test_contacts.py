@@ -180,6 +180,27 @@ def test_broad_search_counts_up_to_the_limit(client, login, db, monkeypatch) -> 
     assert "1–4 sur plus de 2" in page
 
 
+def test_unfiltered_list_beyond_the_limit_shows_the_estimated_size_marked_as_such(client, login, db,
+                                                                                   monkeypatch) -> None:
+    """No COUNT(*) of the whole table: the planner's statistics (ANALYZE), shown as an estimate; a filtered
+    list keeps its bounded count."""
+    import sqlalchemy as sa
+
+    from crm.partners import queries
+    from crm.partners.models import Contact
+
+    monkeypatch.setattr(queries, "LIST_COUNT_LIMIT", 2)
+    login("viewer")
+    seed_people(db)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Contact))
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
+    page = client.get("/admin/contacts/").get_data(as_text=True)
+    assert f"sur environ {total} <small>(estimation)</small>" in page
+    filtered = client.get("/admin/contacts/?department=61").get_data(as_text=True)
+    assert "environ" not in filtered
+
+
 def test_organisation_search_finds_any_word_of_the_name_or_commune(client, login, db) -> None:
     login("viewer")
     seed_people(db)
