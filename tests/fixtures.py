@@ -59,6 +59,7 @@ def base_config(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "WTF_CSRF_ENABLED": True,  # as in production: the client below posts a valid token, like a browser
         "MAIL_SERVER": None,
         "MAILDIR_PATH": str(tmp_path_factory.mktemp("outbox")),
+        "IMAGES_DIR": str(tmp_path_factory.mktemp("images")),
         "BASE_URL": "http://localhost",
         "SERVER_NAME": None,
         "RATELIMIT_ENABLED": True,

@@ -6,7 +6,8 @@ progress report (screen, print, spreadsheet) and the public page.
 ``public.bp`` holds the published plan and the proposal page reached by a personal link.
 """
 
-from crm.actions import committee_views, demo, figures, proposal_views, proposals, public, report, views
+from crm.actions import (committee_views, demo, figures, letter_blocks, proposal_views, proposals, public, report,
+                         views)
 from crm.extensions import Feature, Figure, NavItem, PrivacyTable
 from crm.forms import lazy_gettext as _l
 
@@ -35,6 +36,7 @@ feature = Feature(
                       "indicator_progress": report.indicator_progress, "action_granted": report.action_granted},
     context_processors=[lambda: {"action_labels": report.labels}],
     hooks={"partners.organisation_sections": figures.organisation_section,
-           "segments.engaged_organisations": figures.engaged_organisations},
+           "segments.engaged_organisations": figures.engaged_organisations,
+           "campaigns.blocks": letter_blocks.blocks},
     demo=demo.load,
 )

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from crm.actions import committee, display, plan, services, versions
+from crm.actions import committee, display, letter_blocks, plan, services, versions
 from crm.actions.forms import (
     ActionForm,
     FundingForm,
@@ -53,6 +53,7 @@ def detail(action_id: int) -> str:
                            indicators=display.indicator_rows(action),
                            history=audit.entries_for(services.ENTITY, action.id),
                            sessions=committee.sessions_of(action),
+                           letters=letter_blocks.letters_mentioning(action),
                            next_statuses=sorted(allowed_next(ActionStatus(action.status))))
 
 

@@ -3,7 +3,7 @@
 ``views.bp`` is the back office (login required); ``public.bp`` holds the public RSVP pages and the feed.
 """
 
-from crm.events import demo, figures, jobs, mailing, public, views
+from crm.events import demo, figures, jobs, letter_blocks, mailing, public, views
 from crm.extensions import Feature, Job, NavItem, Panel, PrivacyTable
 from crm.forms import lazy_gettext as _l
 
@@ -15,5 +15,6 @@ feature = Feature(
     mail_kinds=mailing.MAIL_KINDS,
     panels=[Panel("events/_dashboard.html", figures.panel, order=20)],
     privacy=[PrivacyTable("invitations", "Invitations aux événements")],
+    hooks={"campaigns.blocks": letter_blocks.blocks},
     demo=demo.load,
 )
