@@ -59,7 +59,6 @@ def base_config(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "WTF_CSRF_ENABLED": True,  # as in production: the client below posts a valid token, like a browser
         "MAIL_SERVER": None,
         "MAILDIR_PATH": str(tmp_path_factory.mktemp("outbox")),
-        "IMAGES_DIR": str(tmp_path_factory.mktemp("images")),
         "BASE_URL": "http://localhost",
         "SERVER_NAME": None,
         "RATELIMIT_ENABLED": True,
@@ -135,7 +134,8 @@ def make_app(_schema: None, base_config: dict[str, Any], tmp_path: Path) -> Iter
     apps: list[Flask] = []
 
     def factory(**overrides: Any) -> Flask:
-        config = {**base_config, "MAILDIR_PATH": str(tmp_path / "outbox"), **overrides}
+        config = {**base_config, "MAILDIR_PATH": str(tmp_path / "outbox"), "IMAGES_DIR": str(tmp_path / "images"),
+                  **overrides}
         app = create_app(config)
         app.test_client_class = RequestIsolatingClient
         apps.append(app)

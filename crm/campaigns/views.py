@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from babel.dates import format_time
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, make_response, redirect,
-                   render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, make_response, redirect,
+                   render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
