@@ -88,6 +88,7 @@ def extract(text: str, *, public: bool, render_markdown: Callable[[str], str]) -
     """Takes the blocks out of ``text``: each becomes a paragraph ``CRMBLOCKnX`` that Markdown and the sanitiser
     leave alone, put back as the block's HTML by ``put_back``. ``public``: the archive's neutral form (no personal
     link). ``render_markdown`` renders an article's own Markdown (sanitised)."""
+    text = text.replace("\r\n", "\n")  # a browser's form sends CRLF line ends
     result = Rendering(text)
     found = providers()
 
@@ -139,5 +140,5 @@ def put_back(html: str, rendering: Rendering) -> str:
 
 def references(text: str) -> list[tuple[str, int]]:
     """The (keyword, id) of the cards a body shows, without rendering them."""
-    return [(m.group(1), int(m.group(2))) for m in LINE_BLOCK.finditer(text or "")
+    return [(m.group(1), int(m.group(2))) for m in LINE_BLOCK.finditer((text or "").replace("\r\n", "\n"))
             if m.group(1) not in BUILT_IN and m.group(2).isdigit()]

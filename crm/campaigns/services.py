@@ -45,7 +45,7 @@ def _require(campaign: Campaign, *statuses: CampaignStatus, action: str) -> None
 
 def save_campaign(data: CampaignInput, campaign: Campaign | None = None, *, author_id: int | None = None) -> Campaign:
     errors: dict[str, str] = {}
-    subject, body = data.subject.strip(), data.body_markdown.strip()
+    subject, body = data.subject.strip(), data.body_markdown.replace("\r\n", "\n").strip()
     if not subject:
         errors["subject"] = "L'objet est obligatoire."
     if not body:

@@ -29,16 +29,24 @@
   let submitting = false;
 
   // --- Inserting -------------------------------------------------------------------------------------------
+  // Where the caret was when a toolbar button took the focus: what is inserted goes there (at the end before
+  // the first click into the text).
+  let caret = null;
+  editor.addEventListener("selection", (event) => { if (event.focus) caret = event; });
   const insertBlock = (text) => {
-    area.focus();
-    editor.paste("\n" + text + "\n");
+    if (caret) {
+      editor.paste("\n" + text + "\n", caret.anchor || caret.focus, caret.focus);
+    } else {
+      editor.setContent(editor.getContent().replace(/\s*$/, "") + "\n\n" + text + "\n");
+      changed();
+    }
   };
   const actions = {
     heading: () => insertBlock("## Titre de section"),
-    bold: () => { area.focus(); editor.wrapSelection("**", "**"); },
+    bold: () => { editor.wrapSelection("**", "**", caret && caret.anchor, caret && caret.focus); },
     link: () => {
       const url = window.prompt("Adresse du lien (https://…)", "https://");
-      if (url) { area.focus(); editor.wrapSelection("[", "](" + url + ")"); }
+      if (url) editor.wrapSelection("[", "](" + url + ")", caret && caret.anchor, caret && caret.focus);
     },
     list: () => insertBlock("- premier point\n- deuxième point"),
     image: () => openImageDialog(),
