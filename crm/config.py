@@ -91,6 +91,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "IMAGES_DIR": env.get("IMAGES_DIR", str(instance / "images")),
         "IMAGE_MAX_BYTES": int(env.get("IMAGE_MAX_BYTES", str(10 * 1024 * 1024))),
         "IMAGE_MAX_WIDTH": int(env.get("IMAGE_MAX_WIDTH", "1200")),
+        # The letter editor saves a draft being written this often (seconds).
+        "LETTER_AUTOSAVE_SECONDS": int(env.get("LETTER_AUTOSAVE_SECONDS", "15")),
         # Action plan (crm.actions): a link to propose an action works this long after it was mailed.
         "ACTION_PROPOSAL_LINK_DAYS": int(env.get("ACTION_PROPOSAL_LINK_DAYS", "180")),
         # Events (crm.events): an RSVP link works this long after the invitation was sent.

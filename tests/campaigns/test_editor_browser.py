@@ -4,6 +4,7 @@ live preview before saving, a template, a second letter from it, a test, the sch
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -116,3 +117,52 @@ def test_write_preview_template_test_schedule_send_and_archive(app: Any, live_se
     expect(image).to_be_visible()
     assert image.evaluate("img => img.complete && img.naturalWidth") == 1200
     expect(page.get_by_text("Visite de la fonderie")).to_be_visible()
+
+
+TINY_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==")
+
+
+def test_autosave_drop_an_image_and_leaving_with_unsaved_changes(app: Any, live_server: Any, page: Any,
+                                                                 make_user: Any) -> None:
+    from tests.factories import campaign
+
+    app.config["LETTER_AUTOSAVE_SECONDS"] = 1
+    make_user("editor", "cheffe@example.org")
+    draft = campaign("Brouillon", "Premier jet", schedule=False)
+    page.goto(f"{live_server.url}/admin/lettres/{draft.id}/modifier")
+    page.get_by_label("Adresse e-mail").fill("cheffe@example.org")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"**/admin/lettres/{draft.id}/modifier")
+
+    page.locator("#letter-editor").click()
+    page.keyboard.press("End")
+    page.keyboard.type(" et suite")
+    expect(page.locator("[data-autosave-status]")).to_contain_text("Brouillon enregistré", timeout=10_000)
+    db.session.expire_all()
+    assert db.session.get(Campaign, draft.id).body_markdown == "Premier jet et suite"
+
+    # An image dropped on the text: the editor asks for its description, then inserts it.
+    page.evaluate("""(data) => {
+        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], "glisse.png", {type: "image/png"}));
+        document.querySelector("#letter-editor").dispatchEvent(
+            new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+    }""", TINY_PNG)
+    dialog = page.locator("[data-image-dialog]")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Envoyer et insérer").click()
+    expect(dialog.locator("[data-image-error]")).to_contain_text("texte alternatif")
+    dialog.get_by_label("Texte alternatif").fill("Un petit carré")
+    dialog.get_by_role("button", name="Envoyer et insérer").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#body_markdown")).to_have_value(re.compile(r"!\[Un petit carré\]\(http://.*/medias/"))
+
+    # Leaving now asks first.
+    page.keyboard.type("x")
+    asked: list[str] = []
+    page.on("dialog", lambda d: (asked.append(d.type), d.dismiss()))
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
