@@ -82,7 +82,7 @@ def test_the_sent_mail_carries_the_image_a_working_personal_answer_link_and_a_re
         message = by_rcpt[person.email]
         mail = message.get_body(preferencelist=("html",)).get_content()
         text = message.get_body(preferencelist=("plain",)).get_content()
-        assert f'src="{IMAGE}"' in mail
+        assert f'src="{IMAGE}"' in mail and "max-width: 100%" in mail  # a 1200 px image fits a phone
         found = re.search(r'href="(http://localhost/evenements/\d+/lettre/[^"]+)"', mail)
         assert found is not None
         links[person.email] = found.group(1).replace("&amp;", "&")
