@@ -79,6 +79,12 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "BOUNCE_IMAP_CA_FILE": env.get("BOUNCE_IMAP_CA_FILE") or None,
         "SOFT_BOUNCE_THRESHOLD": int(env.get("SOFT_BOUNCE_THRESHOLD", "3")),
         "SOFT_BOUNCE_WINDOW_DAYS": int(env.get("SOFT_BOUNCE_WINDOW_DAYS", "30")),
+        # A report that names only an address applies where that address was sent a mail within these days.
+        "BOUNCE_MATCH_DAYS": int(env.get("BOUNCE_MATCH_DAYS", "30")),
+        # DKIM (crm.mail.dkim): all three or none; `flask mail dkim-keygen` writes the key and prints the record.
+        "DKIM_PRIVATE_KEY_FILE": env.get("DKIM_PRIVATE_KEY_FILE") or None,
+        "DKIM_SELECTOR": env.get("DKIM_SELECTOR") or None,
+        "DKIM_DOMAIN": env.get("DKIM_DOMAIN") or None,
         # Public signup (crm.signup): rate limit, confirmation and kit links, purge of unconfirmed signups.
         "SIGNUP_RATE_LIMIT": env.get("SIGNUP_RATE_LIMIT", "5 per minute"),
         "SIGNUP_PURGE_AFTER_DAYS": int(env.get("SIGNUP_PURGE_AFTER_DAYS", "7")),

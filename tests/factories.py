@@ -78,3 +78,21 @@ def sending_letter(**fields: Any) -> Campaign:
     item.status = "sending"
     db.session.commit()
     return item
+
+
+def sent_to(email: str, *, days_ago: float = 0, kind: str = "campaign") -> Any:
+    """A mail we sent to ``email`` (a contact made if none has it) ``days_ago`` days ago, with its Message-ID:
+    what a bounce report must be tied to before it applies. Flushes."""
+    from datetime import timedelta
+    from email.utils import make_msgid
+
+    from crm.mail.models import Delivery
+
+    person = db.session.scalar(sa.select(Contact).where(Contact.email == email)) or contact(email)
+    sent_at = utcnow() - timedelta(days=days_ago)
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)) or 0
+    delivery = Delivery(kind=kind, contact_id=person.id, dedupe_key=f"test-sent:{person.id}:{count}", status="sent",
+                        attempts=1, message_id=make_msgid(domain="example.org"), sent_at=sent_at, created_at=sent_at)
+    db.session.add(delivery)
+    db.session.flush()
+    return delivery

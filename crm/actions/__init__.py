@@ -6,12 +6,22 @@ progress report (screen, print, spreadsheet) and the public page.
 ``public.bp`` holds the published plan and the proposal page reached by a personal link.
 """
 
-from crm.actions import (committee_views, demo, figures, letter_blocks, proposal_views, proposals, public, report,
-                         views)
+from crm.actions import (
+    committee_views,
+    demo,
+    figures,
+    import_views,
+    letter_blocks,
+    proposal_views,
+    proposals,
+    public,
+    report,
+    views,
+)
 from crm.extensions import Feature, Figure, NavItem, PrivacyTable
 from crm.forms import lazy_gettext as _l
 
-_ = (committee_views, proposal_views)  # their routes join views.bp
+_ = (committee_views, import_views, proposal_views)  # their routes join views.bp
 
 feature = Feature(
     name="actions",

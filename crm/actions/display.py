@@ -10,6 +10,7 @@ from crm.actions.forms import (
     IndicatorForm,
     MilestoneDoneForm,
     MilestoneForm,
+    NoteForm,
     PartnerForm,
     StatusForm,
     ValueForm,
@@ -27,7 +28,8 @@ def detail_forms(action: Action) -> dict[str, Any]:
     value.indicator_id.choices = choices((i.id, i.name) for i in action.indicators)
     return {"status_form": StatusForm(formdata=None), "partner_form": partner, "milestone_form": MilestoneForm(
         formdata=None), "done_form": MilestoneDoneForm(formdata=None), "funding_form": funding,
-        "indicator_form": IndicatorForm(formdata=None), "value_form": value}
+        "indicator_form": IndicatorForm(formdata=None), "value_form": value,
+        "note_form": NoteForm(formdata=None)}
 
 
 def indicator_rows(action: Action) -> list[dict[str, Any]]:

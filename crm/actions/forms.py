@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import (
     SelectChoice,
@@ -17,7 +19,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.actions import services
+from crm.actions.plan_import import PLAN_FIELDS
 from crm.actions.models import (
+    ACTION_NOTE_KIND_LABELS,
     ACTION_STATUS_LABELS,
     FUNDING_STATUS_LABELS,
     ORIGIN_LABELS,
@@ -162,3 +166,42 @@ class DeclineForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     contact_id = SelectField(_l("Contact"), coerce=int)
+
+
+class TeamProposalForm(FlaskForm):
+    """A proposal received by telephone or at a meeting, entered by the team for the person."""
+
+    contact_id = SelectField(_l("Proposée par"), coerce=int)
+    title = StringField(_l("Titre de l'action proposée"),
+                        validators=[DataRequired(_l("Donnez un titre à la proposition.")), Length(max=200)])
+    axis_id = SelectField(_l("Axe"), coerce=int)
+    contribution = TextAreaField(_l("Ce que la structure apporterait"), validators=[Optional(), Length(max=4000)])
+
+    def fill_choices(self) -> None:
+        self.contact_id.choices = services.contact_choices()
+        self.axis_id.choices = services.axis_choices()
+
+
+class SupportForm(FlaskForm):
+    contact_id = SelectField(_l("Soutien de"), coerce=int)
+
+
+def plan_mapping_form(header: list[str], mapping: list[str], formdata: Any = None) -> FlaskForm:
+    """One select per column of the plan's file (the action field it feeds), and the count the dry run showed."""
+    field_choices = choices([("", _l("— ne pas importer —")), *((f.code, f.label) for f in PLAN_FIELDS)])
+
+    class PlanMappingForm(FlaskForm):
+        expected = HiddenField()
+
+    for index, title in enumerate(header):
+        label = title or _l("Colonne %(number)s", number=index + 1)
+        setattr(PlanMappingForm, f"col_{index}", SelectField(
+            label, choices=field_choices, default=mapping[index] if index < len(mapping) else ""))
+    form = PlanMappingForm(formdata=formdata)
+    form.column_names = [f"col_{i}" for i in range(len(header))]  # type: ignore[attr-defined]
+    return form
+
+
+class NoteForm(FlaskForm):
+    kind = SelectField(_l("Type"), choices=choices((k.value, v) for k, v in ACTION_NOTE_KIND_LABELS.items()))
+    body = TextAreaField(_l("Note"), validators=[DataRequired(_l("La note est vide.")), Length(max=5000)])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,6 +21,9 @@ from crm.extensions import db
 from crm.forms import lazy_gettext as _l
 from crm.events.models import Event
 from crm.partners.models import Axis, Contact, Organisation
+
+if TYPE_CHECKING:
+    from crm.auth.models import User
 
 MONEY = sa.Numeric(14, 2)
 QUANTITY = sa.Numeric(14, 2)
@@ -371,3 +374,38 @@ class PlanVersion(db.Model):
     snapshot: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
 
     session: Mapped[CommitteeSession | None] = relationship(back_populates="version")
+
+
+class ActionNoteKind(StrEnum):
+    REMARK = "remarque"
+    MEETING = "reunion"
+    CALL = "appel"
+    DECISION = "decision"
+
+
+ACTION_NOTE_KIND_LABELS = {
+    ActionNoteKind.REMARK: _l("Remarque"),
+    ActionNoteKind.MEETING: _l("Réunion"),
+    ActionNoteKind.CALL: _l("Appel"),
+    ActionNoteKind.DECISION: _l("Décision"),
+}
+
+
+class ActionNote(db.Model):
+    """A free note of the team on an action: shown in the action's history beside its audited changes."""
+
+    __tablename__ = "action_notes"
+    __table_args__ = (sa.Index("ix_action_notes_action_id_occurred_at", "action_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(sa.ForeignKey("actions.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(12), default=ActionNoteKind.REMARK.value)
+    body: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return ACTION_NOTE_KIND_LABELS[ActionNoteKind(self.kind)]

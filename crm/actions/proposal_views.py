@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from crm.actions import proposals, services
-from crm.actions.forms import DeclineForm, InviteForm, MergeForm, RetainForm
+from crm.actions.forms import DeclineForm, InviteForm, MergeForm, RetainForm, SupportForm, TeamProposalForm
 from crm.actions.models import Proposal
 from crm.actions.views import bp
 from crm.extensions import db
@@ -20,8 +20,12 @@ def _forms() -> dict[str, object]:
     merge.action_id.choices = services.action_choices()
     invite = InviteForm(formdata=None)
     invite.contact_id.choices = services.contact_choices()
+    record = TeamProposalForm(formdata=None)
+    record.fill_choices()
+    support = SupportForm(formdata=None)
+    support.contact_id.choices = invite.contact_id.choices
     return {"retain_form": RetainForm(formdata=None), "merge_form": merge, "decline_form": DeclineForm(formdata=None),
-            "invite_form": invite}
+            "invite_form": invite, "record_form": record, "support_form": support}
 
 
 @bp.route("/propositions/")
@@ -77,5 +81,31 @@ def decline(proposal_id: int) -> WerkzeugResponse:
     form = DeclineForm()
     if not save_form(form, lambda: proposals.decline(proposal, form.reason.data or ""),
                      success=_("Proposition déclinée : la raison est envoyée à la personne.")):
+        _flash_form_errors(form)
+    return redirect(url_for("actions.proposal_list"))
+
+
+@bp.route("/propositions/saisir", methods=["POST"])
+def record() -> WerkzeugResponse:
+    form = TeamProposalForm()
+    form.fill_choices()
+    if not save_form(form, lambda: proposals.record_proposal(form.contact_id.data, form.title.data or "",
+                                                             form.axis_id.data, form.contribution.data or ""),
+                     success=_("Proposition enregistrée.")):
+        _flash_form_errors(form)
+    return redirect(url_for("actions.proposal_list"))
+
+
+@bp.route("/propositions/<int:proposal_id>/soutien", methods=["POST"])
+def record_support(proposal_id: int) -> WerkzeugResponse:
+    proposal = db.get_or_404(Proposal, proposal_id)
+    form = SupportForm()
+    form.contact_id.choices = services.contact_choices()
+    saved = save_form(form, lambda: proposals.record_support(form.contact_id.data, proposal.id))
+    if saved:
+        flash(_("Soutien enregistré.") if saved.value else
+              _("Cette structure soutient déjà la proposition (ou l'a faite) : rien n'a changé."),
+              "success" if saved.value else "warning")
+    else:
         _flash_form_errors(form)
     return redirect(url_for("actions.proposal_list"))

@@ -87,6 +87,28 @@ def propose(contact: Contact, title: str, axis_id: int, contribution: str) -> Pr
     return proposal
 
 
+def _team_contact(contact_id: int | None) -> Contact:
+    contact = db.session.get(Contact, contact_id) if contact_id else None
+    if contact is None:
+        raise ProposalError({"contact_id": "Choisissez la personne qui propose ou soutient."})
+    if contact.organisation_id is None:
+        raise ProposalError({"contact_id": "Cette personne n'est rattachée à aucune structure : rattachez-la "
+                                           "d'abord à sa structure."})
+    return contact
+
+
+def record_proposal(contact_id: int | None, title: str, axis_id: int, contribution: str) -> Proposal:
+    """A proposal the team received another way (a call, a meeting), entered for the person and their structure."""
+    proposal = propose(_team_contact(contact_id), title, axis_id, contribution)
+    audit.record("create", "action_proposal", proposal.id, f"Proposition « {proposal.title} » saisie par l'équipe")
+    return proposal
+
+
+def record_support(contact_id: int | None, proposal_id: int) -> ProposalSupport | None:
+    """A structure's support the team received another way, entered for the person and their structure."""
+    return support(_team_contact(contact_id), proposal_id)
+
+
 def support(contact: Contact, proposal_id: int) -> ProposalSupport | None:
     """The contact's organisation joins an open proposal; None if it already did or proposed it."""
     proposal = db.session.get(Proposal, proposal_id)

@@ -14,6 +14,8 @@ from crm.actions.models import (
     ACTION_STATUS_LABELS,
     FUNDING_STATUS_LABELS,
     Action,
+    ActionNote,
+    ActionNoteKind,
     ActionPartner,
     ActionPilot,
     ActionStatus,
@@ -371,3 +373,40 @@ def axis_choices() -> list[Any]:
 
 def action_choices(exclude: set[int] | None = None) -> list[Any]:
     return choices((a.id, str(a)) for a in actions_by_code() if a.id not in (exclude or set()))
+
+
+# --- Notes and history --------------------------------------------------------------------------
+
+NOTE_MAX_CHARS = 5000
+
+
+def add_note(action: Action, body: str, kind: str = ActionNoteKind.REMARK.value, *,
+             author_id: int | None = None) -> ActionNote:
+    text = (body or "").strip()
+    if not text:
+        raise ActionError({"body": "La note est vide."})
+    if len(text) > NOTE_MAX_CHARS:
+        raise ActionError({"body": f"La note dépasse {NOTE_MAX_CHARS} caractères."})
+    if kind not in {k.value for k in ActionNoteKind}:
+        raise ActionError({"kind": "Type de note inconnu."})
+    note = ActionNote(action_id=action.id, body=text, kind=kind, author_id=author_id)
+    db.session.add(note)
+    db.session.flush()
+    return note
+
+
+@dataclass
+class HistoryEntry:
+    at: Any
+    note: ActionNote | None = None
+    audit: Any = None
+
+
+def history(action: Action, limit: int = 200) -> list[HistoryEntry]:
+    """The action's timeline, newest first: the team's notes and the audited changes (status, fields...)."""
+    notes = db.session.scalars(sa.select(ActionNote).where(ActionNote.action_id == action.id)
+                               .order_by(ActionNote.occurred_at.desc()).limit(limit))
+    entries = [HistoryEntry(note.occurred_at, note=note) for note in notes]
+    entries += [HistoryEntry(entry.at, audit=entry) for entry in audit.entries_for(ENTITY, action.id, limit)]
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries[:limit]

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from crm.actions import committee, display, letter_blocks, plan, services, versions
@@ -15,13 +16,13 @@ from crm.actions.forms import (
     IndicatorForm,
     MilestoneDoneForm,
     MilestoneForm,
+    NoteForm,
     PartnerForm,
     StatusForm,
     ValueForm,
 )
 from crm.actions.models import Action, ActionStatus, FundingLine, PlanVersion, allowed_next
 from crm.actions.report import workbook
-from crm.audit import services as audit
 from crm.extensions import db
 from crm.forms import choices, save_form
 from crm.security import protect_admin
@@ -51,7 +52,7 @@ def detail(action_id: int) -> str:
     forms = display.detail_forms(action)
     return render_template("actions/detail.html", action=action, **forms,
                            indicators=display.indicator_rows(action),
-                           history=audit.entries_for(services.ENTITY, action.id),
+                           history=services.history(action),
                            sessions=committee.sessions_of(action),
                            letters=letter_blocks.letters_mentioning(action),
                            next_statuses=sorted(allowed_next(ActionStatus(action.status))))
@@ -205,3 +206,11 @@ def compare() -> str | WerkzeugResponse:
                            changes=versions.compare(old.snapshot, new.snapshot))
 
 
+
+
+@bp.route("/<int:action_id>/notes", methods=["POST"])
+def note_add(action_id: int) -> WerkzeugResponse:
+    action = db.get_or_404(Action, action_id)
+    form = NoteForm()
+    return _post(action, form, lambda: services.add_note(action, form.body.data or "", form.kind.data,
+                                                         author_id=current_user.id), _("Note ajoutée."))

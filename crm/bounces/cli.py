@@ -27,4 +27,6 @@ def ingest_command(maildir: str | None, imap_host: str | None) -> None:
     click.echo(f"{report.messages} message(s) lu(s), dont {report.not_bounces} sans avis de non-remise reconnu"
                f"{already} ; "
                f"{len(report.suppressed)} adresse(s) exclue(s), "
-               f"{len(report.scored)} échec(s) temporaire(s) compté(s).")
+               f"{len(report.scored)} échec(s) temporaire(s) compté(s)"
+               + (f", {len(report.unmatched)} avis rattaché(s) à aucun envoi (ignoré(s))" if report.unmatched else "")
+               + ".")

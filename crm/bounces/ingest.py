@@ -12,7 +12,6 @@ import re
 import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from email.message import Message
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,11 +20,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flufl.bounce import all_failures
 
+from crm.bounces.matching import quoted_deliveries, tie
 from crm.bounces.models import Bounce
-from crm.bounces.services import BounceOutcome, record_bounce
+from crm.bounces.services import BounceOutcome, record_bounce, record_unmatched
 from crm.extensions import db
-from crm.mail.models import Delivery
-from crm.forms import InvalidEmail, normalize_email
+from crm.forms import InvalidEmail, email_hash, normalize_email
 
 log = logging.getLogger(__name__)
 SEEN = "S"
@@ -39,46 +38,7 @@ class IngestReport:
     already_read: int = 0  # reports recorded by an earlier run that stopped before marking them seen
     suppressed: list[str] = field(default_factory=list)
     scored: list[str] = field(default_factory=list)
-
-
-def _verp_delivery_id(message: Message) -> int | None:
-    """bounces+<id>@domain in the headers a receiving MTA writes (the bounce goes to our envelope sender)."""
-    bounce = current_app.config.get("BOUNCE_ADDRESS") or ""
-    if "@" not in bounce:
-        return None
-    local = re.escape(bounce.split("@", 1)[0])
-    pattern = re.compile(rf"{local}\+(\d+)@", re.IGNORECASE)
-    for header in ("Delivered-To", "X-Original-To", "Envelope-To", "To"):
-        for value in message.get_all(header, []):
-            match = pattern.search(str(value))
-            if match:
-                return int(match.group(1))
-    return None
-
-
-def _original_message_ids(message: Message) -> list[str]:
-    """The Message-ID of the mail that bounced, where the report quotes it."""
-    found: list[str] = []
-    for part in message.walk():
-        if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
-            payload = part.get_payload()
-            inner = payload[0] if isinstance(payload, list) and payload else None
-            if inner is None and isinstance(payload, str):
-                inner = email.message_from_string(payload)
-            if isinstance(inner, Message) and inner.get("Message-ID"):
-                found.append(str(inner["Message-ID"]).strip())
-    return found
-
-
-def _delivery_for(message: Message) -> Delivery | None:
-    delivery_id = _verp_delivery_id(message)
-    if delivery_id is not None:
-        return db.session.get(Delivery, delivery_id)
-    for message_id in _original_message_ids(message):
-        delivery = db.session.scalar(sa.select(Delivery).where(Delivery.message_id == message_id))
-        if delivery is not None:
-            return delivery
-    return None
+    unmatched: list[str] = field(default_factory=list)  # tied to no delivery of ours: not applied
 
 
 def _addresses(raw: frozenset[bytes]) -> set[str]:
@@ -103,15 +63,22 @@ def process_message(raw: bytes, report: IngestReport) -> None:
     if not temporary and not permanent:
         report.not_bounces += 1
         return
-    delivery = _delivery_for(message)
-    delivery_email = delivery.contact.email if delivery is not None and delivery.contact is not None else None
+    quoted = quoted_deliveries(message)
     permanent_addresses = _addresses(permanent)
     for address, is_permanent in [*((a, True) for a in sorted(permanent_addresses)),
                                   *((a, False) for a in sorted(_addresses(temporary) - permanent_addresses))]:
-        tied = delivery.id if delivery is not None and delivery_email == address else None
-        outcome = record_bounce(address, permanent=is_permanent, delivery_id=tied, source="dsn",
-                                detail=("rejet définitif" if is_permanent else "rejet temporaire") + " (DSN)",
-                                report_key=key)
+        kind = "rejet définitif" if is_permanent else "rejet temporaire"
+        tied = tie(address, quoted)
+        if tied is None:
+            log.warning("bounce report %s about %s… tied to no delivery of ours: counted, not applied",
+                        key[:12], email_hash(address)[:12])
+            record_unmatched(address, permanent=is_permanent, report_key=key,
+                             detail=f"{kind} (DSN) rattaché à aucun envoi")
+            report.unmatched.append(address)
+            continue
+        delivery_id, matched_by = tied
+        outcome = record_bounce(address, permanent=is_permanent, delivery_id=delivery_id, source="dsn",
+                                detail=f"{kind} (DSN)", report_key=key, matched_by=matched_by)
         if outcome is BounceOutcome.SUPPRESSED:
             report.suppressed.append(address)
         elif outcome is BounceOutcome.SCORED:

@@ -17,5 +17,5 @@ def ingest_bounces(app: Flask) -> None:
             app.logger.error("bounces: %s", exc)
             return
         if report is not None and report.messages:
-            app.logger.info("bounces: %s message(s), %s suppressed, %s scored", report.messages,
-                            len(report.suppressed), len(report.scored))
+            app.logger.info("bounces: %s message(s), %s suppressed, %s scored, %s unmatched", report.messages,
+                            len(report.suppressed), len(report.scored), len(report.unmatched))

@@ -94,11 +94,15 @@ def _attendee(invitation: Invitation) -> vCalAddress:
     return value
 
 
+def invitation_method(event: Event) -> str:
+    """The iTIP method (RFC 5546) of the mail about an event: the calendar's METHOD and its MIME part's."""
+    return "CANCEL" if event.is_cancelled else "REQUEST"
+
+
 def invitation_ics(invitation: Invitation, *, now: datetime | None = None) -> bytes:
     """METHOD:REQUEST for one invitee: the invitation, an update, the confirmation of a yes."""
     event = invitation.event
-    method = "CANCEL" if event.is_cancelled else "REQUEST"
-    calendar = _calendar(method)
+    calendar = _calendar(invitation_method(event))
     vevent = _vevent(event, now=now)
     vevent.add("attendee", _attendee(invitation))
     calendar.add_component(vevent)

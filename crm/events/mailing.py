@@ -25,7 +25,7 @@ from crm.extensions import db
 from crm.forms import lazy_gettext as _l
 from crm.mail.models import Delivery, DeliveryStatus
 from crm.mail.pipeline import queue_delivery
-from crm.mail.rendering import compose, render_bodies
+from crm.mail.rendering import add_calendar, compose, render_bodies
 from crm.signup.links import preferences_url
 
 TOPIC = "evenements"
@@ -121,9 +121,7 @@ def _message(invitation: Invitation, template: str, subject: str, *, attach_ics:
     )
     message = compose(invitation.contact.email or "", subject, text, html)
     if attach_ics:
-        method = "CANCEL" if event.is_cancelled else "REQUEST"
-        message.attach("invitation.ics", f"text/calendar; method={method}; charset=UTF-8",
-                       ics.invitation_ics(invitation), "attachment")
+        add_calendar(message, ics.invitation_ics(invitation), ics.invitation_method(event))
     return message
 
 

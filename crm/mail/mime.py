@@ -18,6 +18,7 @@ from email.utils import formataddr, formatdate, parseaddr
 
 from flask_mail import Message as FlaskMailMessage
 
+from crm.mail.dkim import signed
 from crm.mail.rendering import Message
 
 CRLF = "\r\n"
@@ -121,7 +122,7 @@ class BulkMessage(Message):
     def as_bytes(self) -> bytes:
         if _simple(self):
             try:
-                return serialise(self)
+                return signed(serialise(self))
             except ValueError:
                 pass
         return super().as_bytes()

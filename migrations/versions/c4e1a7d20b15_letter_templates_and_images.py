@@ -1,7 +1,7 @@
 """letter editor: letter templates and uploaded images (new tables only)
 
 Revision ID: c4e1a7d20b15
-Revises: baff13b7969f
+Revises: 5d1c7e2b9a40
 Create Date: 2026-11-30 10:10:00
 
 """
@@ -13,7 +13,7 @@ import crm.db
 
 # revision identifiers, used by Alembic.
 revision = 'c4e1a7d20b15'
-down_revision = 'baff13b7969f'
+down_revision = '5d1c7e2b9a40'
 branch_labels = None
 depends_on = None
 

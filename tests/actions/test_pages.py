@@ -96,3 +96,35 @@ def test_an_organisation_page_lists_the_actions_it_pilots_takes_part_in_or_funds
     assert "3.2 — Campus des métiers" in section(funder) and "financeur" in section(funder)
     assert "1.1" not in section(funder)
     assert section(elsewhere) == ""
+
+
+def test_notes_join_the_history_of_an_action_beside_its_changes(client, login) -> None:
+    from crm.actions.models import ActionNote
+
+    item = action("2.2", "Salon des sous-traitants")
+    db.session.commit()
+    login("editor")
+    client.post(f"/admin/plan-d-actions/{item.id}/statut", data={"status": "etude"})
+    response = client.post(f"/admin/plan-d-actions/{item.id}/notes",
+                           data={"kind": "reunion", "body": "Réunion avec la CCI : date du salon arrêtée."})
+    assert response.status_code == 302
+    page = client.get(f"/admin/plan-d-actions/{item.id}").get_data(as_text=True)
+    history = page[page.index('id="history-title"'):]
+    assert "Réunion avec la CCI : date du salon arrêtée." in history
+    assert history.index("Réunion avec la CCI") < history.index("Action 2.2 créée")  # newest first
+    # An empty note is refused with a French message and nothing is written.
+    client.post(f"/admin/plan-d-actions/{item.id}/notes", data={"kind": "remarque", "body": "   "})
+    assert "La note est vide." in client.get(f"/admin/plan-d-actions/{item.id}").get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ActionNote)) == 1
+
+
+def test_a_viewer_reads_the_history_but_cannot_write_a_note(client, login) -> None:
+    from crm.actions.models import ActionNote
+
+    item = action("2.2", "Salon des sous-traitants")
+    db.session.commit()
+    login("viewer")
+    assert client.post(f"/admin/plan-d-actions/{item.id}/notes",
+                       data={"kind": "remarque", "body": "Non"}).status_code == 403
+    assert "Ajouter la note" not in client.get(f"/admin/plan-d-actions/{item.id}").get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ActionNote)) == 0

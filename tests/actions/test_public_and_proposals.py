@@ -131,3 +131,44 @@ def test_the_proposal_page_is_rate_limited_on_post_only(make_app) -> None:
         assert answers == [302, 302, 429]
         assert client.get(url).status_code == 200  # reading is not limited
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)) == 2
+
+
+def test_the_team_enters_a_proposal_and_a_support_received_by_telephone(client, login) -> None:
+    proposer = person("dominique.porteur@example.org", organisation("Usinage Démo"), "Dominique", "Porteur")
+    backer = person("alix.soutien@example.org", organisation("Plasturgie Démo"), "Alix", "Soutien")
+    db.session.commit()
+    login("editor")
+    response = client.post("/admin/plan-d-actions/propositions/saisir", data={
+        "contact_id": proposer.id, "title": "Mutualiser les achats d'énergie", "axis_id": axis("transition").id,
+        "contribution": "Un groupement d'achat"})
+    assert response.status_code == 302
+    proposal = db.session.scalar(sa.select(Proposal))
+    assert (proposal.contact_id, proposal.organisation_id, proposal.status) == (
+        proposer.id, proposer.organisation_id, "ouverte")
+    client.post(f"/admin/plan-d-actions/propositions/{proposal.id}/soutien", data={"contact_id": backer.id})
+    client.post(f"/admin/plan-d-actions/propositions/{proposal.id}/soutien", data={"contact_id": backer.id})
+    client.post(f"/admin/plan-d-actions/propositions/{proposal.id}/soutien", data={"contact_id": proposer.id})
+    supports = db.session.scalars(sa.select(ProposalSupport)).all()
+    assert [s.organisation_id for s in supports] == [backer.organisation_id]  # once, and not the proposer's own
+    page = client.get("/admin/plan-d-actions/propositions/").get_data(as_text=True)
+    assert "Plasturgie Démo" in page and "Saisir une proposition reçue" in page
+    # A title left empty: a French message, nothing written.
+    client.post("/admin/plan-d-actions/propositions/saisir", data={
+        "contact_id": proposer.id, "title": "", "axis_id": axis("transition").id})
+    assert "Donnez un titre à la proposition." in client.get("/admin/plan-d-actions/propositions/").get_data(
+        as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)) == 1
+
+
+def test_a_team_proposal_needs_a_person_with_a_structure(client, login, app) -> None:
+    loose = person("sans.structure@example.org", organisation("Temporaire"), "Sam", "Seul")
+    loose.organisation_id = None
+    db.session.commit()
+    with pytest.raises(proposals.ProposalError, match="rattachée à aucune structure"):
+        proposals.record_proposal(loose.id, "Une idée", axis("transition").id, "")
+    with pytest.raises(proposals.ProposalError, match="Choisissez la personne"):
+        proposals.record_proposal(None, "Une idée", axis("transition").id, "")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)) == 0
+    login("viewer")
+    assert client.post("/admin/plan-d-actions/propositions/saisir", data={
+        "contact_id": 1, "title": "X", "axis_id": axis("transition").id}).status_code == 403

@@ -32,7 +32,7 @@ from crm.consent.services import email_hash, is_suppressed
 from crm.extensions import db
 from crm.mail.claims import queue_delivery
 from crm.mail.models import Delivery
-from tests.factories import subscriber
+from tests.factories import sent_to, subscriber
 
 SAMPLES = Path(__file__).parents[1] / "campaigns" / "bounces"
 USER, PASSWORD = "retours@example.org", "mot de passe des retours"
@@ -215,7 +215,8 @@ def test_imap_ingest_suppresses_permanent_failures_scores_temporary_ones_and_mar
     app = make_app(**imap_settings(imaps, **({"BOUNCE_IMAP_HOST": None} if entry == "cli" else {})))
     with app.app_context():
         delivery = sent_delivery(PERMANENT["dsn_01.txt"])
-        subscriber(TEMPORARY["dsn_05.txt"])
+        for address in [*PERMANENT.values(), *TEMPORARY.values()][1:]:  # reports apply to addresses we wrote to
+            sent_to(address, days_ago=3)
         subscriber("voisin@example.org")
         db.session.commit()
         imaps.deliver([*bounce_samples({"dsn_01.txt": delivery.id}), ordinary_message()])
@@ -242,6 +243,9 @@ def test_imap_ingest_suppresses_permanent_failures_scores_temporary_ones_and_mar
 def test_only_unseen_messages_are_read(imaps: ImapsServer, make_app: Callable[..., Flask]) -> None:
     app = make_app(**imap_settings(imaps, BOUNCE_IMAP_FOLDER="INBOX"))
     with app.app_context():
+        sent_to(PERMANENT["postfix_01.txt"])
+        sent_to(TEMPORARY["dsn_05.txt"])
+        db.session.commit()
         imaps.deliver([(SAMPLES / "postfix_01.txt").read_bytes()], "INBOX")
         assert ingest_configured().messages == 1
         imaps.deliver([(SAMPLES / "dsn_05.txt").read_bytes()], "INBOX")
@@ -304,6 +308,8 @@ def test_the_scheduler_job_logs_a_mailbox_error_and_carries_on(
         imaps: ImapsServer, make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture) -> None:
     app = make_app(**imap_settings(imaps, BOUNCE_IMAP_PASSWORD="pas le bon"))
     with app.app_context():
+        sent_to(PERMANENT["postfix_01.txt"])
+        db.session.commit()
         imaps.deliver([(SAMPLES / "postfix_01.txt").read_bytes()])
     with caplog.at_level("ERROR"):
         ingest_bounces(app)  # raises nothing: the next tick tries again
@@ -323,6 +329,8 @@ def test_a_password_with_accents_is_sent_in_utf8(start_imaps: Callable[..., Imap
     app = make_app(**imap_settings(server, BOUNCE_IMAP_PASSWORD="clé secrète à ne pas divulguer",
                                    BOUNCE_IMAP_FOLDER="INBOX"))
     with app.app_context():
+        sent_to(PERMANENT["postfix_01.txt"])
+        db.session.commit()
         server.deliver([(SAMPLES / "postfix_01.txt").read_bytes()], "INBOX")
         assert ingest_configured().suppressed == [PERMANENT["postfix_01.txt"]]
         app.config["BOUNCE_IMAP_PASSWORD"] = "clé erronée"

@@ -16,7 +16,7 @@ from crm.consent.services import email_hash, is_suppressed
 from crm.extensions import db
 from crm.mail.claims import queue_delivery
 from crm.mail.models import Delivery
-from tests.factories import subscriber
+from tests.factories import sent_to, subscriber
 
 SAMPLES = Path(__file__).parent / "bounces"
 PERMANENT = {"userx@example.com", "userx@its.example.nl", "xxxxx@local.ie", "userx@mail1.example.com",
@@ -44,6 +44,9 @@ def _another_report(name: str, n: int) -> bytes:
 
 
 def test_ingest_suppresses_exactly_the_permanent_failures(app: Flask, tmp_path: Path) -> None:
+    for address in PERMANENT | TEMPORARY:  # reports apply only to addresses we wrote to (tests/bounces)
+        sent_to(address, days_ago=2)
+    db.session.commit()
     path = _maildir(tmp_path / "bounces", sorted(p.name for p in SAMPLES.glob("*.txt")))
     report = ingest_maildir(path)
     assert report.messages == 11 and report.not_bounces == 1  # groupwise_03 is not a bounce
@@ -61,6 +64,8 @@ def test_ingest_suppresses_exactly_the_permanent_failures(app: Flask, tmp_path: 
 
 def test_repeated_temporary_failures_suppress_after_the_threshold(app: Flask, tmp_path: Path) -> None:
     app.config["SOFT_BOUNCE_THRESHOLD"] = 3
+    sent_to("userx@example.cz", days_ago=2)
+    db.session.commit()
     one = mailbox.Maildir(str(tmp_path / "one"), create=True)
     one.add(_another_report("dsn_05.txt", 1))
     one.add(_another_report("dsn_05.txt", 2))
@@ -89,6 +94,9 @@ def test_verp_address_ties_the_bounce_to_its_delivery(app: Flask, tmp_path: Path
 
 
 def test_cli_reads_a_maildir_and_says_what_it_did(app: Flask, runner: Any, tmp_path: Path) -> None:
+    sent_to("xxxxx@local.ie")
+    sent_to("userx@example.za")
+    db.session.commit()
     path = _maildir(tmp_path / "cli", ["postfix_01.txt", "simple_03.txt"])
     result = runner.invoke(args=["bounces", "ingest", "--maildir", path])
     assert result.exit_code == 0, result.output
@@ -104,6 +112,8 @@ def test_cli_without_a_mailbox_is_refused_in_french(app: Flask, runner: Any) -> 
 def test_a_report_read_again_after_a_stop_counts_once(app: Flask, tmp_path: Path) -> None:
     """The ingest commits a report, then marks it seen: stopped in between, it reads the report again."""
     app.config["SOFT_BOUNCE_THRESHOLD"] = 2
+    sent_to("userx@example.cz")
+    db.session.commit()
     box = mailbox.Maildir(str(tmp_path / "box"), create=True)
     box.add(_sample("dsn_05.txt"))
     report = ingest_maildir(str(tmp_path / "box"))

@@ -10,7 +10,7 @@ from flask_migrate import downgrade, upgrade
 from crm.extensions import db
 from tests.test_migrations import empty_database
 
-BEFORE, AFTER = "baff13b7969f", "c4e1a7d20b15"
+BEFORE, AFTER = "5d1c7e2b9a40", "c4e1a7d20b15"
 
 
 def test_a_populated_database_upgrades_then_holds_templates_and_images(database_url: str, tmp_path: Path) -> None:
