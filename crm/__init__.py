@@ -28,6 +28,7 @@ FEATURES = [
     "crm.mail",
     "crm.bounces",
     "crm.segments",
+    "crm.images",
     "crm.campaigns",
     "crm.signup",
     "crm.events",

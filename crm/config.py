@@ -99,6 +99,12 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SIGNUP_KIT_DIR": env.get("SIGNUP_KIT_DIR", str(instance / "signup-kit")),
         "SIGNUP_KIT_MAX_BYTES": int(env.get("SIGNUP_KIT_MAX_BYTES", str(20 * 1024 * 1024))),
         "SIGNUP_RECORD_IP": _bool(env.get("SIGNUP_RECORD_IP")),
+        # Images of letters (crm.images): where they are kept, the largest upload accepted, the widest stored.
+        "IMAGES_DIR": env.get("IMAGES_DIR", str(instance / "images")),
+        "IMAGE_MAX_BYTES": int(env.get("IMAGE_MAX_BYTES", str(10 * 1024 * 1024))),
+        "IMAGE_MAX_WIDTH": int(env.get("IMAGE_MAX_WIDTH", "1200")),
+        # The letter editor saves a draft being written this often (seconds).
+        "LETTER_AUTOSAVE_SECONDS": int(env.get("LETTER_AUTOSAVE_SECONDS", "15")),
         # Action plan (crm.actions): a link to propose an action works this long after it was mailed.
         "ACTION_PROPOSAL_LINK_DAYS": int(env.get("ACTION_PROPOSAL_LINK_DAYS", "180")),
         # Events (crm.events): an RSVP link works this long after the invitation was sent.

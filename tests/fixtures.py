@@ -134,7 +134,8 @@ def make_app(_schema: None, base_config: dict[str, Any], tmp_path: Path) -> Iter
     apps: list[Flask] = []
 
     def factory(**overrides: Any) -> Flask:
-        config = {**base_config, "MAILDIR_PATH": str(tmp_path / "outbox"), **overrides}
+        config = {**base_config, "MAILDIR_PATH": str(tmp_path / "outbox"), "IMAGES_DIR": str(tmp_path / "images"),
+                  **overrides}
         app = create_app(config)
         app.test_client_class = RequestIsolatingClient
         apps.append(app)

@@ -11,6 +11,7 @@ from crm.actions import (
     demo,
     figures,
     import_views,
+    letter_blocks,
     proposal_views,
     proposals,
     public,
@@ -47,6 +48,7 @@ feature = Feature(
                       "indicator_progress": report.indicator_progress, "action_granted": report.action_granted},
     context_processors=[lambda: {"action_labels": report.labels}],
     hooks={"partners.organisation_sections": figures.organisation_section,
-           "segments.engaged_organisations": figures.engaged_organisations},
+           "segments.engaged_organisations": figures.engaged_organisations,
+           "campaigns.blocks": letter_blocks.blocks},
     demo=demo.load,
 )

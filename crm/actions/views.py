@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from crm.actions import committee, display, plan, services, versions
+from crm.actions import committee, display, letter_blocks, plan, services, versions
 from crm.actions.forms import (
     ActionForm,
     FundingForm,
@@ -60,6 +60,7 @@ def detail(action_id: int) -> str:
                            indicators=display.indicator_rows(action),
                            history=services.history(action),
                            sessions=committee.sessions_of(action),
+                           letters=letter_blocks.letters_mentioning(action),
                            next_statuses=sorted(allowed_next(ActionStatus(action.status))))
 
 

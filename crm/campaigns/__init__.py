@@ -25,6 +25,7 @@ feature = Feature(
         "mail.before_send": services.start_due,
         "mail.after_send": services.finish_done,
         "segments.in_use": services.segment_user,
+        "campaigns.mentioning": services.letters_mentioning,
     },
     demo=demo.load,
 )

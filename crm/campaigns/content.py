@@ -21,6 +21,7 @@ from flask import current_app
 from flask_mail import Message
 from markupsafe import Markup
 
+from crm.campaigns import blocks
 from crm.campaigns.models import Campaign, CampaignStatus
 from crm.consent.mail_kinds import Category, MailKind
 from crm.extensions import db
@@ -53,7 +54,8 @@ LINKS = ("preferences_url", "unsubscribe_url")
 PLACEHOLDER = re.compile(r"\{\{\s*(" + "|".join(FIELDS) + r")\s*\}\}")
 # Markers survive Markdown, nh3, Jinja and CSS inlining untouched (letters, digits and percent signs only).
 MARK = "%%crm{}%%"
-MARKS = re.compile(r"%%crm(" + "|".join([*FIELDS, *LINKS]) + r")%%")
+# A block's personal link (an event's answer link) is a marker too: "blk" + keyword + id.
+MARKS = re.compile(r"%%crm(" + "|".join([*FIELDS, *LINKS]) + r"|blk[a-z]+\d+)%%")
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 SAMPLE_CONTACT = SimpleNamespace(id=0, first_name="Camille", last_name="Exemple", civility="mme",
                                  organisation=SimpleNamespace(name="Structure exemple"), email="")
@@ -69,11 +71,21 @@ _ATTRIBUTE_VALUE = re.compile(r'="[^"]*"')
 _FIELD_MARKS = re.compile(r"%%crm(" + "|".join(FIELDS) + r")%%")
 
 
-def body_html(markdown_text: str) -> str:
-    """The letter's Markdown as sanitised HTML (nh3), where personal fields stand only in text."""
+def _sanitised(markdown_text: str) -> str:
     rendered = markdown.markdown(markdown_text or "", extensions=["extra", "sane_lists"], output_format="html")
     clean = nh3.clean(rendered, url_schemes=ALLOWED_URL_SCHEMES, link_rel="noopener noreferrer")
     return _ATTRIBUTE_VALUE.sub(lambda value: _FIELD_MARKS.sub("", value.group(0)), clean)
+
+
+def render_body(markdown_text: str, *, public: bool = False) -> tuple[str, blocks.Rendering]:
+    """The letter's Markdown as sanitised HTML (nh3), where personal fields stand only in text, its blocks
+    (crm.campaigns.blocks) put in as mail-safe HTML; and what the blocks said (problems, references)."""
+    rendering = blocks.extract(markdown_text or "", public=public, render_markdown=_sanitised)
+    return blocks.put_back(_sanitised(rendering.markdown), rendering), rendering
+
+
+def body_html(markdown_text: str, *, public: bool = False) -> str:
+    return render_body(markdown_text, public=public)[0]
 
 
 @dataclass(frozen=True)
@@ -99,24 +111,53 @@ def prepare(campaign: Campaign, *, with_links: bool = True) -> Prepared:
            campaign.public, with_links)
     prepared = _cache.get(key)
     if prepared is None:
-        body = body_html(_marked(campaign.body_markdown))
-        links = {name: MARK.format(name) for name in LINKS} if with_links else {}
-        text, mail_html = render_bodies(
-            "campaign", subject=_marked(campaign.subject), preheader=_marked(campaign.preheader),
-            body_html=Markup(body), body_text=html_to_text(body).rstrip("\n"),
-            archive_url=_archive_url(campaign) if campaign.id else None, **links,
-        )
-        prepared = Prepared(_marked(campaign.subject), mail_html or "", text)
+        prepared = _prepare(campaign.subject, campaign.preheader, campaign.body_markdown,
+                            _archive_url(campaign) if campaign.id else None, with_links=with_links)[0]
         if len(_cache) > 64:
             _cache.clear()
         _cache[key] = prepared
     return prepared
 
 
+def _prepare(subject: str, preheader: str, body_markdown: str, archive_url: str | None, *,
+             with_links: bool = True) -> tuple[Prepared, blocks.Rendering]:
+    body, rendering = render_body(_marked(body_markdown))
+    links = {name: MARK.format(name) for name in LINKS} if with_links else {}
+    text, mail_html = render_bodies(
+        "campaign", subject=_marked(subject), preheader=_marked(preheader),
+        body_html=Markup(body), body_text=html_to_text(body).rstrip("\n"), archive_url=archive_url, **links,
+    )
+    return Prepared(_marked(subject), mail_html or "", text), rendering
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the editor shows beside the text as one types: the mail as a sample person receives it, its text
+    part, and what the author should know (unknown fields, blocks that could not be drawn)."""
+
+    html: str
+    text: str
+    warnings: list[str]
+
+
+def preview_draft(subject: str, preheader: str, body_markdown: str) -> Draft:
+    """A letter not yet saved, rendered by the same code as the mail that leaves (with a sample person)."""
+    prepared, rendering = _prepare(subject, preheader, body_markdown, None)
+    links = {name: "#" for name in LINKS}
+    warnings = [*rendering.problems, *field_warnings(subject, preheader, body_markdown)]
+    return Draft(personalise(prepared.html, SAMPLE_CONTACT, links, escape=True),
+                 personalise(prepared.text, SAMPLE_CONTACT, links, escape=False), warnings)
+
+
 def personalise(template: str, contact: Any, links: dict[str, str], *, escape: bool) -> str:
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
-        raw = links.get(name, "") if name in LINKS else FIELDS[name](contact)
+        if name in LINKS:
+            raw = links.get(name, "")
+        elif name in FIELDS:
+            raw = FIELDS[name](contact)
+        else:
+            raw = blocks.personal_url(name, contact)
         return html.escape(raw) if escape else raw
 
     return MARKS.sub(value, template)
@@ -192,6 +233,41 @@ def fields_without_neutral_form(*texts: str) -> list[str]:
     return sorted(name for name in used if PERSONAL_FIELDS[name].neutral is None)
 
 
+ANY_PLACEHOLDER = re.compile(r"\{\{\s*([^{}\n]*?)\s*\}\}")
+
+
+def unknown_fields(*texts: str) -> list[str]:
+    """What is written between {{ }} that is neither a personal field nor a block: it would reach the reader
+    as it is written."""
+    known_blocks = set(blocks.keywords())
+    unknown = []
+    for text in texts:
+        for found in ANY_PLACEHOLDER.findall(text or ""):
+            word = found.split(" ", 1)[0] if found else found
+            if found not in FIELDS and word not in known_blocks and found not in unknown:
+                unknown.append(found)
+    return unknown
+
+
+def field_warnings(*texts: str) -> list[str]:
+    warnings = [f"Le champ {{{{{name}}}}} n'existe pas : il paraîtrait tel quel dans la lettre. Champs connus : "
+                + ", ".join(f"{{{{{field}}}}}" for field in FIELDS) + "." for name in unknown_fields(*texts)]
+    warnings += [f"Le champ {{{{{name}}}}} n'a pas de forme neutre : l'archive publique l'omettra."
+                 for name in fields_without_neutral_form(*texts)]
+    return warnings
+
+
+FIELD_LABELS = {"prenom": "Prénom", "nom": "Nom", "nom_complet": "Prénom et nom", "civilite": "Civilité",
+                "structure": "Structure"}
+
+
+def field_list() -> list[dict[str, str]]:
+    """The personal fields for the editor: name, label, the sample person's value, the archive's neutral form."""
+    return [{"name": name, "label": FIELD_LABELS.get(name, name), "sample": field.value(SAMPLE_CONTACT),
+             "neutral": field.neutral if field.neutral is not None else ""}
+            for name, field in PERSONAL_FIELDS.items()]
+
+
 def public_text(text: str) -> str:
     """A subject or preheader for the public archive: each personal field in its neutral form ("{{prenom}}, la
     lettre de juin" reads "La lettre de juin")."""
@@ -201,7 +277,8 @@ def public_text(text: str) -> str:
 
 def public_body(campaign: Campaign) -> tuple[str, str]:
     """Subject and body for the public archive: no person's values, no personal links."""
-    return public_text(campaign.subject), _neutral(body_html(_marked(campaign.body_markdown)), escape=True)
+    return public_text(campaign.subject), _neutral(body_html(_marked(campaign.body_markdown), public=True),
+                                                   escape=True)
 
 
 def claimable() -> sa.ColumnElement[bool]:

@@ -46,3 +46,8 @@ class TestSendForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """An empty form: a CSRF-protected button."""
+
+
+class TemplateForm(FlaskForm):
+    name = StringField(_l("Nom du modèle"), validators=[DataRequired(_l("Donnez un nom au modèle.")),
+                                                        Length(max=200)])

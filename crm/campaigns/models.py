@@ -72,3 +72,19 @@ class Campaign(TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class LetterTemplate(TimestampMixin, db.Model):
+    """A letter kept to start others from: its subject, preheader and body (no audience, no date)."""
+
+    __tablename__ = "letter_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    preheader: Mapped[str] = mapped_column(sa.String(200), default="")
+    body_markdown: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    def __str__(self) -> str:
+        return self.name

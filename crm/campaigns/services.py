@@ -9,8 +9,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from crm.campaigns import audience, content
-from crm.campaigns.models import NOT_YET_SENT, Campaign, CampaignStatus
+from flask import url_for
+
+from crm.campaigns import audience, blocks, content
+from crm.campaigns.models import NOT_YET_SENT, Campaign, CampaignStatus, LetterTemplate
 from crm.consent.mail_kinds import may_receive
 from crm.consent.models import ConsentAction, ConsentRecord, Topic
 from crm.db import utcnow
@@ -43,7 +45,7 @@ def _require(campaign: Campaign, *statuses: CampaignStatus, action: str) -> None
 
 def save_campaign(data: CampaignInput, campaign: Campaign | None = None, *, author_id: int | None = None) -> Campaign:
     errors: dict[str, str] = {}
-    subject, body = data.subject.strip(), data.body_markdown.strip()
+    subject, body = data.subject.strip(), data.body_markdown.replace("\r\n", "\n").strip()
     if not subject:
         errors["subject"] = "L'objet est obligatoire."
     if not body:
@@ -252,3 +254,79 @@ def progress(campaign: Campaign, error_limit: int = 5) -> Progress:
     result.errors = [{"delivery": row.id, "status": row.status, "error": row.last_error, "attempts": row.attempts}
                      for row in errors]
     return result
+
+
+# --- Templates and housekeeping ------------------------------------------------------------------
+
+def save_as_template(campaign: Campaign, name: str, *, author_id: int | None = None) -> LetterTemplate:
+    name = name.strip()
+    if not name:
+        raise CampaignError({"name": "Donnez un nom au modèle."})
+    if len(name) > 200:
+        raise CampaignError({"name": "Ce nom est trop long (200 caractères au plus)."})
+    template = LetterTemplate(name=name, subject=campaign.subject, preheader=campaign.preheader,
+                              body_markdown=campaign.body_markdown, created_by_id=author_id)
+    db.session.add(template)
+    db.session.flush()
+    return template
+
+
+def list_templates() -> list[LetterTemplate]:
+    return list(db.session.scalars(sa.select(LetterTemplate).order_by(LetterTemplate.name, LetterTemplate.id)))
+
+
+def delete_template(template: LetterTemplate) -> None:
+    db.session.delete(template)
+    db.session.flush()
+
+
+def starting_point(template_id: int | None = None, campaign_id: int | None = None) -> dict[str, Any] | None:
+    """What a new letter starts from: a template's or a past letter's subject, preheader and body (and, for a
+    letter, its list and segment). None: nothing by that number."""
+    if template_id:
+        template = db.session.get(LetterTemplate, template_id)
+        if template is None:
+            return None
+        return {"subject": template.subject, "preheader": template.preheader, "body_markdown": template.body_markdown}
+    if campaign_id:
+        letter = db.session.get(Campaign, campaign_id)
+        if letter is None:
+            return None
+        return {"subject": letter.subject, "preheader": letter.preheader, "body_markdown": letter.body_markdown,
+                "topic": letter.topic.code, "segment_id": letter.segment_id or 0, "public": letter.public}
+    return None
+
+
+def delete_draft(campaign: Campaign) -> None:
+    """Only a draft goes: a letter that left (or is about to) stays, for its deliveries and the archive."""
+    if campaign.status != CampaignStatus.DRAFT.value:
+        raise CampaignError({"status": "Seul un brouillon peut être supprimé : une lettre programmée, envoyée "
+                                       "ou annulée reste ; retirez-la des archives si besoin."})
+    if db.session.scalar(sa.select(sa.func.count()).where(Delivery.campaign_id == campaign.id)):
+        raise CampaignError({"status": "Cette lettre a déjà des envois : elle ne peut pas être supprimée."})
+    db.session.delete(campaign)
+    db.session.flush()
+
+
+def set_public(campaign: Campaign, public: bool) -> None:
+    """A sent letter is never deleted; it can leave the public archive (and come back)."""
+    campaign.public = public
+    db.session.flush()
+
+
+def autosave(campaign: Campaign, subject: str, preheader: str, body_markdown: str) -> Campaign:
+    """The editor's periodic save of a draft: the text only, with the checks of a save."""
+    data = CampaignInput(subject=subject, body_markdown=body_markdown, topic=campaign.topic.code,
+                         preheader=preheader, segment_id=campaign.segment_id, public=campaign.public)
+    if campaign.status != CampaignStatus.DRAFT.value:
+        raise CampaignError({"status": "Seul un brouillon s'enregistre automatiquement."})
+    return save_campaign(data, campaign)
+
+
+def letters_mentioning(keyword: str, item_id: int) -> list[dict[str, Any]]:
+    """The ``campaigns.mentioning`` hook: letters whose body shows the card ``{{ keyword item_id }}``."""
+    candidates = db.session.scalars(sa.select(Campaign).where(Campaign.body_markdown.contains(keyword))
+                                    .order_by(Campaign.created_at.desc(), Campaign.id.desc()))
+    return [{"subject": letter.subject, "status_label": str(letter.status_label),
+             "url": url_for("campaigns.admin.show", campaign_id=letter.id)}
+            for letter in candidates if (keyword, item_id) in blocks.references(letter.body_markdown)]

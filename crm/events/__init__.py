@@ -3,7 +3,7 @@
 ``views.bp`` is the back office (login required); ``public.bp`` holds the public RSVP pages and the feed.
 """
 
-from crm.events import demo, display, figures, jobs, mailing, public, views
+from crm.events import demo, display, figures, jobs, letter_blocks, mailing, public, views
 from crm.extensions import Feature, Job, NavItem, Panel, PrivacyTable
 from crm.forms import lazy_gettext as _l
 
@@ -18,6 +18,6 @@ feature = Feature(
     mail_kinds=mailing.MAIL_KINDS,
     panels=[Panel("events/_dashboard.html", figures.panel, order=20)],
     privacy=[PrivacyTable("invitations", "Invitations aux événements")],
-    hooks={"tasks.subjects": figures.task_subjects},
+    hooks={"tasks.subjects": figures.task_subjects, "campaigns.blocks": letter_blocks.blocks},
     demo=demo.load,
 )

@@ -5,13 +5,18 @@ A GET only shows; a POST records. A forged, expired or other-event link gets a c
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from crm.db import utcnow
-from crm.events import answers, display, ics, services
-from crm.events.models import Invitation, InvitationStatus
+from types import SimpleNamespace
+
+from crm.events import answers, display, ics, letter_blocks, services
+from crm.errors import ValidationError
+from crm.events.models import Event, Invitation, InvitationStatus
 from crm.events.tokens import TokenProblem, read_token
 from crm.extensions import db, limiter
 from crm.forms import lazy_gettext as _l
@@ -83,6 +88,61 @@ def answer_post(event_id: int, token: str) -> tuple[str, int]:
     invitation = db.session.get(Invitation, found.id)
     assert invitation is not None
     return _page(invitation, OUTCOME_MESSAGES[outcome], status)
+
+
+def _letter_page(event_id: int, token: str) -> tuple[Any, Any] | tuple[str, int]:
+    contact = letter_blocks.read(event_id, token)
+    event = db.session.get(Event, event_id)
+    if contact is None or event is None:
+        return _problem(TokenProblem.INVALID)
+    return contact, event
+
+
+@bp.route("/evenements/<int:event_id>/lettre/<token>", methods=["GET"])
+def letter_answer_page(event_id: int, token: str) -> tuple[str, int]:
+    """The answer link of an event card in the letter: the person's invitation, or one to answer."""
+    found = _letter_page(event_id, token)
+    if isinstance(found[0], str):
+        return found  # type: ignore[return-value]
+    contact, event = found
+    invitation = letter_blocks.invitation_of(event.id, contact.id)
+    if invitation is not None:
+        return _page(invitation)
+    not_yet = SimpleNamespace(contact=contact, event=event, status=InvitationStatus.INVITED.value,
+                              status_label=_("Pas encore répondu"))
+    return _page(not_yet)  # type: ignore[arg-type]
+
+
+@bp.route("/evenements/<int:event_id>/lettre/<token>", methods=["POST"])
+@limiter.limit("30 per minute")
+def letter_answer_post(event_id: int, token: str) -> tuple[str, int]:
+    found = _letter_page(event_id, token)
+    if isinstance(found[0], str):
+        return found  # type: ignore[return-value]
+    contact, event = found
+    choice = request.form.get("answer")
+    if not AnswerForm().validate_on_submit() or choice not in {"yes", "no"}:
+        return letter_answer_page(event_id, token)
+    invitation = letter_blocks.invitation_of(event.id, contact.id)
+    if invitation is None:
+        try:
+            added = services.invite_contacts(event, [contact.id], send=False).added
+        except ValidationError as exc:
+            db.session.rollback()
+            return render_template("events/rsvp_problem.html", message="; ".join(exc.errors.values())), 409
+        if not added:
+            db.session.rollback()
+            return render_template("events/rsvp_problem.html", message=_(
+                "Nous ne pouvons pas enregistrer de réponse pour cette adresse. Contactez l'équipe Territoires "
+                "d'industrie.")), 409
+        invitation = added[0]
+    outcome = answers.answer(invitation.id, choice == "yes")
+    db.session.commit()
+    status = 409 if outcome in (answers.Outcome.CLOSED, answers.Outcome.EVENT_CANCELLED,
+                                answers.Outcome.NOT_ANSWERABLE) else 200
+    answered = db.session.get(Invitation, invitation.id)
+    assert answered is not None
+    return _page(answered, OUTCOME_MESSAGES[outcome], status)
 
 
 @bp.route("/evenements.ics")
