@@ -24,6 +24,7 @@ feature = Feature(
         "mail.claim_filter": content.claimable,
         "mail.before_send": services.start_due,
         "mail.after_send": services.finish_done,
+        "mail.work_due": services.work_due,
         "segments.in_use": services.segment_user,
     },
     demo=demo.load,

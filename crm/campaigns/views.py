@@ -132,8 +132,14 @@ ACTIONS = {
 }
 
 
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+
+
 @bp.route("/<int:campaign_id>/<action>", methods=["POST"])
 def change_state(campaign_id: int, action: str) -> Any:
+    """A state change; asked for by the page's script (Accept: application/json), it answers JSON instead of
+    redirecting."""
     campaign = db.get_or_404(Campaign, campaign_id)
     if action not in ACTIONS:
         abort(404)
@@ -143,8 +149,13 @@ def change_state(campaign_id: int, action: str) -> Any:
     try:
         change(campaign)
     except CampaignError as exc:
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(message=" ".join(exc.errors.values()), status=campaign.status), 409
         show_errors(None, exc, summary=False)
         return redirect(url_for("campaigns.admin.show", campaign_id=campaign.id))
     db.session.commit()
+    if _wants_json():
+        return jsonify(message=str(message), status=campaign.status, status_label=str(campaign.status_label))
     flash(str(message), "success")
     return redirect(url_for("campaigns.admin.show", campaign_id=campaign.id))

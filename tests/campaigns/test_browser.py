@@ -35,11 +35,11 @@ def test_progress_bar_follows_the_sending(app: Any, live_server: Any, page: Any,
     _login(page, f"{live_server.url}/admin/lettres/{item.id}")
     page.wait_for_url(f"**/admin/lettres/{item.id}")
     bar = page.locator("[data-progress-bar]")
-    assert bar.get_attribute("value") == "0"
+    assert bar.get_attribute("aria-valuenow") == "0"
     send_due()
     services.finish_done()
     db.session.commit()
-    expect(bar).to_have_attribute("value", "100", timeout=15_000)
+    expect(bar).to_have_attribute("aria-valuenow", "100", timeout=15_000)
     expect(page.locator("[data-status-label]")).to_have_text("Envoyée")
     expect(page.locator('[data-count="sent"]')).to_have_text("4")
 
