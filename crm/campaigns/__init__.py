@@ -6,13 +6,14 @@
 
 from flask import Blueprint
 
-from crm.campaigns import archive, content, demo, figures, services, views
+from crm.campaigns import archive, content, demo, figures, links, services, views
 from crm.extensions import Feature, NavItem, Panel
 from crm.forms import lazy_gettext as _l
 
 bp = Blueprint("campaigns", __name__)
 bp.register_blueprint(views.bp)
 bp.register_blueprint(archive.bp)
+bp.register_blueprint(links.bp)
 
 feature = Feature(
     name="campaigns",
@@ -28,4 +29,5 @@ feature = Feature(
         "segments.in_use": services.segment_user,
     },
     demo=demo.load,
+    setup=links.setup,
 )

@@ -21,6 +21,7 @@ from flask import current_app
 from flask_mail import Message
 from markupsafe import Markup
 
+from crm.campaigns import links as click_links
 from crm.campaigns.models import Campaign, CampaignStatus
 from crm.consent.mail_kinds import Category, MailKind
 from crm.extensions import db
@@ -92,14 +93,23 @@ def _archive_url(campaign: Campaign) -> str | None:
     return absolute_url("campaigns.archive.show", campaign_id=campaign.id)
 
 
-def prepare(campaign: Campaign, *, with_links: bool = True) -> Prepared:
-    """The campaign's mail with markers where per-person values go; cached per campaign version."""
+def register_links(campaign: Campaign) -> int:
+    """The letter's outside links get their click counters (when its sending starts). Flushes."""
+    return click_links.register(campaign, body_html(_marked(campaign.body_markdown)))
+
+
+def prepare(campaign: Campaign, *, with_links: bool = True, count_clicks: bool = False) -> Prepared:
+    """The campaign's mail with markers where per-person values go; cached per campaign version. With
+    ``count_clicks`` (the messages really sent), its registered links go through the counting redirect."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    count_clicks = count_clicks and campaign.started_at is not None
     key = (id(app), campaign.id, campaign.updated_at, campaign.subject, campaign.preheader, campaign.body_markdown,
-           campaign.public, with_links)
+           campaign.public, with_links, count_clicks, campaign.started_at)
     prepared = _cache.get(key)
     if prepared is None:
         body = body_html(_marked(campaign.body_markdown))
+        if count_clicks:
+            body = click_links.rewrite(campaign, body)
         links = {name: MARK.format(name) for name in LINKS} if with_links else {}
         text, mail_html = render_bodies(
             "campaign", subject=_marked(campaign.subject), preheader=_marked(campaign.preheader),
@@ -127,7 +137,7 @@ def message_for(campaign: Campaign, contact: Any) -> Message:
     # The footer's unsubscribe link is the one-click URL of the header (one signature less per message).
     links = {"preferences_url": preferences_url(contact),
              "unsubscribe_url": headers["List-Unsubscribe"].strip().removeprefix("<").removesuffix(">")}
-    return _compose(campaign, contact, contact.email, links, headers)
+    return _compose(campaign, contact, contact.email, links, headers, count_clicks=True)
 
 
 def test_message_for(campaign: Campaign, to: str) -> Message:
@@ -139,8 +149,8 @@ def test_message_for(campaign: Campaign, to: str) -> Message:
 
 
 def _compose(campaign: Campaign, contact: Any, to: str, links: dict[str, str], headers: dict[str, str] | None,
-             subject_prefix: str = "") -> Message:
-    prepared = prepare(campaign)
+             subject_prefix: str = "", *, count_clicks: bool = False) -> Message:
+    prepared = prepare(campaign, count_clicks=count_clicks)
     return compose(
         to,
         subject_prefix + personalise(prepared.subject, contact, {}, escape=False),

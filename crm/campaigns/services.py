@@ -154,6 +154,7 @@ def start_due(now: datetime | None = None) -> list[int]:
         campaign = db.session.get(Campaign, campaign_id)
         assert campaign is not None
         audience.materialise(campaign)
+        content.register_links(campaign)
         db.session.commit()
         started.append(campaign_id)
     return started

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from crm.campaigns import audience, content, services
+from crm.campaigns import audience, content, links, services
 from crm.campaigns.forms import ActionForm, CampaignForm, ScheduleForm, TestSendForm
 from crm.campaigns.models import Campaign
 from crm.campaigns.services import CampaignError
@@ -61,8 +61,10 @@ def edit(campaign_id: int) -> Any:
 def _show(campaign: Campaign, schedule_form: ScheduleForm | None = None, test_form: TestSendForm | None = None,
           status: int = 200) -> Any:
     html, text = content.preview(campaign)
+    link_rows, clicks = links.statistics(campaign)
     page = render_template(
-        "campaigns/show.html", campaign=campaign, progress=services.progress(campaign),
+        "campaigns/show.html", campaign=campaign, progress=services.progress(campaign), link_rows=link_rows,
+        clicks=clicks,
         audience_count=audience.count(campaign) if campaign.is_editable else None, text_preview=text,
         schedule_form=schedule_form or ScheduleForm(), test_form=test_form or TestSendForm(
             data={"email": getattr(current_user, "email", "")}), action_form=ActionForm(),
