@@ -18,6 +18,7 @@ import markdown
 import nh3
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import get_locale
 from flask_mail import Message
 from markupsafe import Markup
 
@@ -104,7 +105,7 @@ def prepare(campaign: Campaign, *, with_links: bool = True, count_clicks: bool =
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     count_clicks = count_clicks and campaign.started_at is not None
     key = (id(app), campaign.id, campaign.updated_at, campaign.subject, campaign.preheader, campaign.body_markdown,
-           campaign.public, with_links, count_clicks, campaign.started_at)
+           campaign.public, with_links, count_clicks, campaign.started_at, str(get_locale()))
     prepared = _cache.get(key)
     if prepared is None:
         body = body_html(_marked(campaign.body_markdown))

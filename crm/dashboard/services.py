@@ -13,12 +13,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import format_date, get_locale
 
 from crm.consent.models import Subscription
 from crm.db import utcnow
 from crm.extensions import db
 from crm.extensions import Figure, figures, panels
 from crm.forms import lazy_gettext as _l
+from crm.forms import shown_label
 from crm.partners import figures as partner_figures
 from crm.partners.models import (
     AMBASSADOR_LABELS,
@@ -72,7 +74,7 @@ def _by_kind() -> list[tuple[str, int]]:
         sa.select(OrganisationKind.label, sa.func.count(Organisation.id))
         .select_from(Organisation).outerjoin(OrganisationKind, OrganisationKind.id == Organisation.kind_id)
         .group_by(OrganisationKind.label, OrganisationKind.position).order_by(OrganisationKind.position))
-    return [(label or _l("Non renseigné"), count) for label, count in rows]
+    return [(shown_label(label) if label else _l("Non renseigné"), count) for label, count in rows]
 
 
 def _by_sector() -> list[tuple[str, int]]:
@@ -80,7 +82,7 @@ def _by_sector() -> list[tuple[str, int]]:
         sa.select(Sector.label, sa.func.count(organisation_sectors.c.organisation_id))
         .select_from(Sector).outerjoin(organisation_sectors, organisation_sectors.c.sector_id == Sector.id)
         .group_by(Sector.label, Sector.position).order_by(Sector.position))
-    return [(label, count) for label, count in rows]
+    return [(shown_label(label), count) for label, count in rows]
 
 
 def _by_department() -> list[tuple[str, int]]:
@@ -96,6 +98,14 @@ def _ambassadors() -> list[tuple[str, int]]:
                                      .group_by(Contact.ambassador_status)).all())
     return [(AMBASSADOR_LABELS[s], counts.get(s.value, 0)) for s in
             (AmbassadorStatus.CANDIDATE, AmbassadorStatus.ACTIVE, AmbassadorStatus.FORMER)]
+
+
+def _month(first: date) -> str:
+    """A month's short name in the reader's language (French: the abbreviations of the French press)."""
+    locale = get_locale()
+    if locale is None or locale.language == "fr":
+        return MONTHS_FR[first.month - 1]
+    return format_date(first, "MMM")
 
 
 def _month_ends(today: date, months: int) -> list[date]:
@@ -122,7 +132,7 @@ def _subscribers_by_month(today: date, tz: ZoneInfo, months: int = 12) -> list[t
                             sa.or_(Subscription.unsubscribed_at.is_(None), Subscription.unsubscribed_at > moment,
                                    Subscription.unsubscribed_at < Subscription.confirmed_at))
         columns.append(sa.func.count().filter(confirmed).label(f"m{index}"))
-        points.append(f"{MONTHS_FR[first.month - 1]} {first.year % 100:02d}")
+        points.append(f"{_month(first)} {first.year % 100:02d}")
     row = db.session.execute(sa.select(*columns).select_from(Subscription)).one()
     return list(zip(points, list(row), strict=True))
 

@@ -68,7 +68,7 @@ class SegmentForm(FlaskForm):
         for name in ("axis", "action_axis"):
             self[name].choices = taxonomy_choices(Axis)
         self.region.choices = choices([(r, r) for r in REGIONS])
-        topics = choices([(t.code, t.label) for t in all_topics()])
+        topics = choices([(t.code, t.shown) for t in all_topics()])
         self.topic.choices = topics
         self.exclude_topic.choices = topics
 
