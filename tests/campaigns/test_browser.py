@@ -56,8 +56,16 @@ def test_segment_form_counts_while_typing(app: Any, live_server: Any, page: Any,
     page.wait_for_url("**/admin/segments/nouveau")
     count = page.locator("[data-count]")
     expect(count).to_have_text("2")
-    page.get_by_label("Département").fill("61")
+    page.get_by_label("Département", exact=True).fill("61")
     expect(count).to_have_text("1")
+    expect(page.locator("[data-preview] li")).to_have_text(["A A — Orne SA"])
+    page.get_by_label("Département", exact=True).fill("61, 72")  # Orne or Sarthe
+    expect(count).to_have_text("1")
+    page.get_by_label("Département", exact=True).fill("")
+    expect(count).to_have_text("2")
+    page.get_by_label("Sauf les départements").fill("61")  # NOT: contacts of an Orne organisation
+    expect(count).to_have_text("1")
+    expect(page.locator("[data-preview] li")).to_have_text(["B B"])
     page.get_by_label("Nom du segment").fill("Orne")
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_url("**/admin/segments/")
