@@ -14,6 +14,7 @@ import scheduler
 from crm.campaigns import links
 from crm.campaigns.models import CampaignLink
 from crm.extensions import db
+from crm.partners.models import Contact
 from tests.factories import campaign, subscriber
 from tests.smtp_sink import SmtpSink
 
@@ -50,7 +51,10 @@ def test_links_are_counted_per_link_and_letter_and_redirect(smtp_app: Flask, smt
     html = _html(alice)
     assert "https://example.com/dossier" not in html and "http://localhost/lettres/" in html  # own site: as is
     # The personal links of the footer keep their signed addresses.
-    assert "/preferences/" in html or "preferences" in html
+    from crm.signup.links import preferences_url
+
+    person = db.session.scalar(sa.select(Contact).where(Contact.email == "alice@example.org"))
+    assert preferences_url(person) in html
     assert "List-Unsubscribe" in alice and "/l/" not in alice["List-Unsubscribe"]
     text = alice.get_body(("plain",)).get_content()
     assert "http://localhost/l/" in text
@@ -71,10 +75,13 @@ def test_links_are_counted_per_link_and_letter_and_redirect(smtp_app: Flask, smt
                                                        ("https://www.example.net/programme", 0)]
     assert total == 2
 
-    login("viewer")
+    login("admin")
     page = client.get(f"/admin/lettres/{item.id}").get_data(as_text=True)
     assert "Clics sur les liens" in page and "https://www.example.net/programme" in page
     assert 'data-clicks-total>2<' in page
+    register = client.get("/admin/rgpd/").get_data(as_text=True)
+    assert "Mesure d&#39;audience de la lettre (clics sur les liens)" in register
+    assert "Rien sur qui a cliqué" in register
 
 
 def test_forged_or_foreign_targets_are_refused(smtp_app: Flask, smtp_sink: SmtpSink, client: Any) -> None:

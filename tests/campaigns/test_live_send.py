@@ -139,3 +139,36 @@ def test_send_now_leaves_within_seconds_and_the_page_follows(page: Any, sending_
                            " >= document.querySelector('.progress').getBoundingClientRect().width - 3")
     assert not page.get_by_role("button", name="Mettre en pause").is_visible()
     assert len(smtp_sink.messages()) == 12
+
+
+@pytest.mark.browser
+def test_pause_resume_cancel_without_reload(app: Flask, live_server: Any, page: Any, make_user: Any) -> None:
+    make_user("editor", "cheffe@example.org")
+    for i in range(3):
+        subscriber(f"s{i}@example.org", f"S{i}", "X")
+    item = campaign("Lettre à suspendre")
+    services.start_due()
+    db.session.commit()
+    page.goto(f"{live_server.url}/admin/lettres/{item.id}")
+    page.get_by_label("Adresse e-mail").fill("cheffe@example.org")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"**/admin/lettres/{item.id}")
+    page.evaluate("() => { window.stillTheSamePage = true; }")
+    label = page.locator("[data-status-label]")
+    expect(label).to_have_text("Envoi en cours")
+    expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuetext", "0 %")
+
+    page.get_by_role("button", name="Mettre en pause").click()
+    expect(label).to_have_text("En pause")
+    expect(page.get_by_role("status").filter(has_text="Envoi mis en pause.")).to_be_visible()
+    expect(page.get_by_role("button", name="Mettre en pause")).to_be_hidden()
+    page.get_by_role("button", name="Reprendre").click()
+    expect(label).to_have_text("Envoi en cours")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Annuler l'envoi").click()
+    expect(label).to_have_text("Annulée")
+    expect(page.get_by_role("button", name="Reprendre")).to_be_hidden()
+    assert page.evaluate("() => window.stillTheSamePage") is True  # no reload
+    db.session.expire_all()
+    assert db.session.get(Campaign, item.id).status == "cancelled"
