@@ -48,6 +48,20 @@ class _EscapedLazyString(LazyString):
                                for name, value in self._variables.items()}
 
 
+def reference_label(text: str) -> str:
+    """Marks reference data stored in French (a sector's or a topic's label) for the catalogue: ``pybabel
+    extract`` finds it; it is translated where shown (``shown_label``), never where stored."""
+    return text
+
+
+def shown_label(label: str) -> str:
+    """A stored French label in the reader's language: the catalogue's translation of a reference label, or the
+    label as the team wrote it (a renamed or added entry has no translation and stays as typed)."""
+    from flask_babel import gettext
+
+    return gettext(label) if label else label
+
+
 def lazy_gettext(string: str, **variables: Any) -> LazyString:
     """``flask_babel.lazy_gettext`` for labels and messages defined at import time (use it as ``_l``).
 

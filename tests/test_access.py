@@ -148,3 +148,17 @@ def test_every_form_post_needs_a_csrf_token(client, login, monkeypatch) -> None:
         client.post(_sample_url(rule.rule), data={"x": "1"}, csrf=False)
     assert len(posts) > 40
     assert refused == {rule.endpoint for rule in posts} - exempt
+
+
+# Public routes outside /admin that answer without a login, and the methods they take.
+PUBLIC_ROUTES = {"campaigns.links.follow": {"GET", "HEAD", "OPTIONS"}}
+
+
+def test_public_routes_outside_the_back_office(app: Flask) -> None:
+    """The click counter of letters is public (a recipient clicks from a mail) and only reads: no POST."""
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+    for endpoint, methods in PUBLIC_ROUTES.items():
+        assert set(rules[endpoint].methods or ()) == methods, endpoint
+        assert not rules[endpoint].rule.startswith("/admin")
+    answer = app.test_client().get("/l/1/1")
+    assert answer.status_code == 404  # no such link: refused, not a login page

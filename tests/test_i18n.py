@@ -28,7 +28,7 @@ def test_french_is_the_default(client: FlaskClient, login: Any) -> None:
     assert "Nouvelle structure" in page and "Type de structure" in page and "Code postal" in page
     assert "New organisation" not in page
     assert "Lettres d'information" in _text(client, "/admin/lettres/")
-    assert "Critères (tous doivent être remplis)" in _text(client, "/admin/segments/nouveau")
+    assert "Critères : chacun doit être rempli" in _text(client, "/admin/segments/nouveau")
 
 
 def test_back_office_pages_switch_to_english(client: FlaskClient, login: Any) -> None:
@@ -54,7 +54,7 @@ def test_back_office_pages_switch_to_english(client: FlaskClient, login: Any) ->
     assert "— all subscribers to the list —" in campaign_form
 
     segment_form = _text(client, "/admin/segments/nouveau")
-    assert "Criteria (all must match)" in segment_form and "Segment name" in segment_form
+    assert "Criteria: each must match" in segment_form and "Segment name" in segment_form
     assert "Matching contacts:" in segment_form
 
     events = _text(client, "/admin/evenements/")

@@ -6,13 +6,14 @@
 
 from flask import Blueprint
 
-from crm.campaigns import archive, content, demo, figures, services, views
+from crm.campaigns import archive, content, demo, figures, links, services, views
 from crm.extensions import Feature, NavItem, Panel
 from crm.forms import lazy_gettext as _l
 
 bp = Blueprint("campaigns", __name__)
 bp.register_blueprint(views.bp)
 bp.register_blueprint(archive.bp)
+bp.register_blueprint(links.bp)
 
 feature = Feature(
     name="campaigns",
@@ -24,8 +25,10 @@ feature = Feature(
         "mail.claim_filter": content.claimable,
         "mail.before_send": services.start_due,
         "mail.after_send": services.finish_done,
+        "mail.work_due": services.work_due,
         "segments.in_use": services.segment_user,
         "campaigns.mentioning": services.letters_mentioning,
     },
     demo=demo.load,
+    setup=links.setup,
 )

@@ -18,10 +18,12 @@ import markdown
 import nh3
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import get_locale
 from flask_mail import Message
 from markupsafe import Markup
 
 from crm.campaigns import blocks
+from crm.campaigns import links as click_links
 from crm.campaigns.models import Campaign, CampaignStatus
 from crm.consent.mail_kinds import Category, MailKind
 from crm.extensions import db
@@ -104,15 +106,24 @@ def _archive_url(campaign: Campaign) -> str | None:
     return absolute_url("campaigns.archive.show", campaign_id=campaign.id)
 
 
-def prepare(campaign: Campaign, *, with_links: bool = True) -> Prepared:
-    """The campaign's mail with markers where per-person values go; cached per campaign version."""
+def register_links(campaign: Campaign) -> int:
+    """The letter's outside links get their click counters (when its sending starts). Flushes."""
+    return click_links.register(campaign, body_html(_marked(campaign.body_markdown)))
+
+
+def prepare(campaign: Campaign, *, with_links: bool = True, count_clicks: bool = False) -> Prepared:
+    """The campaign's mail with markers where per-person values go; cached per campaign version. With
+    ``count_clicks`` (the messages really sent), its registered links go through the counting redirect."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    count_clicks = count_clicks and campaign.started_at is not None
     key = (id(app), campaign.id, campaign.updated_at, campaign.subject, campaign.preheader, campaign.body_markdown,
-           campaign.public, with_links)
+           campaign.public, with_links, count_clicks, campaign.started_at, str(get_locale()))
     prepared = _cache.get(key)
     if prepared is None:
+        rewrite = (lambda body: click_links.rewrite(campaign, body)) if count_clicks else None
         prepared = _prepare(campaign.subject, campaign.preheader, campaign.body_markdown,
-                            _archive_url(campaign) if campaign.id else None, with_links=with_links)[0]
+                            _archive_url(campaign) if campaign.id else None, with_links=with_links,
+                            rewrite=rewrite)[0]
         if len(_cache) > 64:
             _cache.clear()
         _cache[key] = prepared
@@ -120,8 +131,11 @@ def prepare(campaign: Campaign, *, with_links: bool = True) -> Prepared:
 
 
 def _prepare(subject: str, preheader: str, body_markdown: str, archive_url: str | None, *,
-             with_links: bool = True) -> tuple[Prepared, blocks.Rendering]:
+             with_links: bool = True,
+             rewrite: Callable[[str], str] | None = None) -> tuple[Prepared, blocks.Rendering]:
     body, rendering = render_body(_marked(body_markdown))
+    if rewrite is not None:  # the letter's outside links through the click counter (the messages really sent)
+        body = rewrite(body)
     links = {name: MARK.format(name) for name in LINKS} if with_links else {}
     text, mail_html = render_bodies(
         "campaign", subject=_marked(subject), preheader=_marked(preheader),
@@ -168,7 +182,7 @@ def message_for(campaign: Campaign, contact: Any) -> Message:
     # The footer's unsubscribe link is the one-click URL of the header (one signature less per message).
     links = {"preferences_url": preferences_url(contact),
              "unsubscribe_url": headers["List-Unsubscribe"].strip().removeprefix("<").removesuffix(">")}
-    return _compose(campaign, contact, contact.email, links, headers)
+    return _compose(campaign, contact, contact.email, links, headers, count_clicks=True)
 
 
 def test_message_for(campaign: Campaign, to: str) -> Message:
@@ -180,8 +194,8 @@ def test_message_for(campaign: Campaign, to: str) -> Message:
 
 
 def _compose(campaign: Campaign, contact: Any, to: str, links: dict[str, str], headers: dict[str, str] | None,
-             subject_prefix: str = "") -> Message:
-    prepared = prepare(campaign)
+             subject_prefix: str = "", *, count_clicks: bool = False) -> Message:
+    prepared = prepare(campaign, count_clicks=count_clicks)
     return compose(
         to,
         subject_prefix + personalise(prepared.subject, contact, {}, escape=False),

@@ -24,7 +24,7 @@ class CampaignForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.topic.choices = choices((t.code, t.label) for t in all_topics())
+        self.topic.choices = choices((t.code, t.shown) for t in all_topics())
         self.segment_id.choices = choices([(0, _l("— tous les abonnés de la liste —")),
                                            *[(s.id, s.name) for s in all_segments()]])
 

@@ -88,3 +88,17 @@ class LetterTemplate(TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CampaignLink(db.Model):
+    """A link of a letter, and how many times it was followed. Counts only: nothing here says who clicked (no
+    person, no address, no time of a click), by design (DESIGN.md §8)."""
+
+    __tablename__ = "campaign_links"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    position: Mapped[int] = mapped_column(default=0)  # order of first appearance in the letter
+    clicks: Mapped[int] = mapped_column(default=0)

@@ -4,10 +4,11 @@ progress. Functions flush; callers commit. Nothing here sends mail: the schedule
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import format_datetime
 
 from flask import url_for
 
@@ -155,9 +156,25 @@ def start_due(now: datetime | None = None) -> list[int]:
         campaign = db.session.get(Campaign, campaign_id)
         assert campaign is not None
         audience.materialise(campaign)
+        content.register_links(campaign)
         db.session.commit()
         started.append(campaign_id)
     return started
+
+
+def _pending(statuses: tuple[str, ...]) -> sa.Exists:
+    return sa.exists().where(Delivery.campaign_id == Campaign.id, Delivery.status.in_(statuses))
+
+
+def work_due(now: datetime) -> sa.ColumnElement[bool]:
+    """The ``mail.work_due`` hook: a letter whose time has come (to start), a sending letter with nothing left
+    (to mark sent), or a cancelled letter with queued rows (to cancel). Part of the scheduler's one idle query."""
+    return sa.exists().where(sa.or_(
+        sa.and_(Campaign.status == CampaignStatus.SCHEDULED.value, Campaign.scheduled_at <= now),
+        sa.and_(Campaign.status == CampaignStatus.SENDING.value,
+                ~_pending((DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value))),
+        sa.and_(Campaign.status == CampaignStatus.CANCELLED.value, _pending((DeliveryStatus.QUEUED.value,))),
+    ))
 
 
 def finish_done() -> int:
@@ -210,6 +227,8 @@ class Progress:
     counts: dict[str, int] = field(default_factory=dict)
     unsubscribed_since: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    started_at: datetime | None = None
+    now: datetime = field(default_factory=utcnow)
 
     @property
     def total(self) -> int:
@@ -222,13 +241,35 @@ class Progress:
 
     @property
     def percent(self) -> int:
+        if self.status == CampaignStatus.SENT.value:
+            return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def rate_per_minute(self) -> int | None:
+        """Messages handled per minute since the sending started (None before it, or too early to tell)."""
+        if self.started_at is None or not self.done:
+            return None
+        started = self.started_at if self.started_at.tzinfo else self.started_at.replace(tzinfo=timezone.utc)
+        seconds = (self.now - started).total_seconds()
+        return max(1, round(self.done * 60 / seconds)) if seconds >= 1 else None
+
+    @property
+    def estimated_end(self) -> datetime | None:
+        """While sending: now + what is left at the rate so far."""
+        rate = self.rate_per_minute
+        if self.status != CampaignStatus.SENDING.value or not rate:
+            return None
+        return self.now + timedelta(minutes=(self.total - self.done) / rate)
 
     def as_json(self) -> dict[str, Any]:
         # str(): in the reader's language, as plain text (jsonify would write a lazy label HTML-escaped).
+        end = self.estimated_end
         return {"status": self.status, "status_label": str(self.status_label), "total": self.total, "done": self.done,
                 "percent": self.percent, "counts": self.counts, "unsubscribed_since": self.unsubscribed_since,
-                "errors": self.errors}
+                "errors": self.errors, "rate_per_minute": self.rate_per_minute,
+                "estimated_end": end.isoformat() if end else None,
+                "estimated_end_label": format_datetime(end, "short") if end else None}
 
 
 def progress(campaign: Campaign, error_limit: int = 5) -> Progress:
@@ -237,7 +278,7 @@ def progress(campaign: Campaign, error_limit: int = 5) -> Progress:
         sa.select(Delivery.status, sa.func.count()).where(Delivery.campaign_id == campaign.id).group_by(Delivery.status)
     ):
         counts[status] = number
-    result = Progress(campaign.status, campaign.status_label, counts)
+    result = Progress(campaign.status, campaign.status_label, counts, started_at=campaign.started_at)
     if campaign.started_at is not None:
         recipients = sa.select(Delivery.contact_id).where(Delivery.campaign_id == campaign.id,
                                                           Delivery.status == DeliveryStatus.SENT.value)

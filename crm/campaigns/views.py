@@ -11,7 +11,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, jsonify, make
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from crm.campaigns import audience, content, editor, services
+from crm.campaigns import audience, content, editor, links, services
 from crm.campaigns.forms import ActionForm, CampaignForm, ScheduleForm, TemplateForm, TestSendForm
 from crm.campaigns.models import Campaign, LetterTemplate
 from crm.campaigns.services import CampaignError
@@ -159,8 +159,10 @@ def toggle_archive(campaign_id: int) -> Any:
 def _show(campaign: Campaign, schedule_form: ScheduleForm | None = None, test_form: TestSendForm | None = None,
           status: int = 200) -> Any:
     html, text = content.preview(campaign)
+    link_rows, clicks = links.statistics(campaign)
     page = render_template(
-        "campaigns/show.html", campaign=campaign, progress=services.progress(campaign),
+        "campaigns/show.html", campaign=campaign, progress=services.progress(campaign), link_rows=link_rows,
+        clicks=clicks,
         audience_count=audience.count(campaign) if campaign.is_editable else None, text_preview=text,
         schedule_form=schedule_form or ScheduleForm(), test_form=test_form or TestSendForm(
             data={"email": getattr(current_user, "email", "")}), action_form=ActionForm(),
@@ -230,8 +232,14 @@ ACTIONS = {
 }
 
 
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+
+
 @bp.route("/<int:campaign_id>/<action>", methods=["POST"])
 def change_state(campaign_id: int, action: str) -> Any:
+    """A state change; asked for by the page's script (Accept: application/json), it answers JSON instead of
+    redirecting."""
     campaign = db.get_or_404(Campaign, campaign_id)
     if action not in ACTIONS:
         abort(404)
@@ -241,8 +249,13 @@ def change_state(campaign_id: int, action: str) -> Any:
     try:
         change(campaign)
     except CampaignError as exc:
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(message=" ".join(exc.errors.values()), status=campaign.status), 409
         show_errors(None, exc, summary=False)
         return redirect(url_for("campaigns.admin.show", campaign_id=campaign.id))
     db.session.commit()
+    if _wants_json():
+        return jsonify(message=str(message), status=campaign.status, status_label=str(campaign.status_label))
     flash(str(message), "success")
     return redirect(url_for("campaigns.admin.show", campaign_id=campaign.id))

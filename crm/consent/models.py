@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crm.db import utcnow
 from crm.extensions import db
 from crm.forms import lazy_gettext as _l
+from crm.forms import shown_label
 
 if TYPE_CHECKING:
     from crm.partners.models import Contact
@@ -70,8 +71,13 @@ class Topic(db.Model):
     description: Mapped[str] = mapped_column(sa.String(300), default="")
     position: Mapped[int] = mapped_column(default=0)
 
+    @property
+    def shown(self) -> str:
+        """The label in the reader's language (reference topics are in the catalogue)."""
+        return shown_label(self.label)
+
     def __str__(self) -> str:
-        return self.label
+        return self.shown
 
 
 class Subscription(db.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from crm.forms import email_hash
+from crm.forms import reference_label as N_
 
 from crm.consent.models import (
     ConsentAction,
@@ -22,9 +23,9 @@ from crm.partners.models import Contact
 
 # Shipped by the migrations as well as by `flask taxonomy load`: a new topic needs a data migration too.
 TOPICS = [
-    ("lettre", "Lettre d'information", "La lettre d'information Territoires d'industrie."),
-    ("evenements", "Invitations aux événements", "Comités techniques, rencontres, ateliers, visites."),
-    ("club", "Actualités du Club des Industriels", "Les nouvelles et rendez-vous du Club."),
+    ("lettre", N_("Lettre d'information"), N_("La lettre d'information Territoires d'industrie.")),
+    ("evenements", N_("Invitations aux événements"), N_("Comités techniques, rencontres, ateliers, visites.")),
+    ("club", N_("Actualités du Club des Industriels"), N_("Les nouvelles et rendez-vous du Club.")),
 ]
 
 

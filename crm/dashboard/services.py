@@ -13,12 +13,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import format_date, get_locale
 
 from crm.consent.models import Subscription
 from crm.db import utcnow
 from crm.extensions import db
 from crm.extensions import Figure, figures, panels
 from crm.forms import lazy_gettext as _l
+from crm.forms import shown_label
 from crm.partners import figures as partner_figures
 from crm.partners.models import (
     AMBASSADOR_LABELS,
@@ -74,7 +76,8 @@ def _by_kind() -> list[tuple[str, int, dict[str, str]]]:
         .select_from(Organisation).outerjoin(OrganisationKind, OrganisationKind.id == Organisation.kind_id)
         .group_by(OrganisationKind.label, OrganisationKind.code, OrganisationKind.position)
         .order_by(OrganisationKind.position))
-    return [(label or str(_l("Non renseigné")), count, {"kind": code or NOT_GIVEN}) for label, code, count in rows]
+    return [(shown_label(label) if label else str(_l("Non renseigné")), count, {"kind": code or NOT_GIVEN})
+            for label, code, count in rows]
 
 
 def _by_sector() -> list[tuple[str, int, dict[str, str]]]:
@@ -82,7 +85,7 @@ def _by_sector() -> list[tuple[str, int, dict[str, str]]]:
         sa.select(Sector.label, Sector.code, sa.func.count(organisation_sectors.c.organisation_id))
         .select_from(Sector).outerjoin(organisation_sectors, organisation_sectors.c.sector_id == Sector.id)
         .group_by(Sector.label, Sector.code, Sector.position).order_by(Sector.position))
-    return [(label, count, {"sector": code}) for label, code, count in rows]
+    return [(shown_label(label), count, {"sector": code}) for label, code, count in rows]
 
 
 def _by_department() -> list[tuple[str, int, dict[str, str]]]:
@@ -114,6 +117,14 @@ def _chart(bars: list[tuple[str, int, dict[str, str]]], endpoint: str,
                  [url_for(endpoint, **args) if url_for is not None else None for _, _, args in bars])
 
 
+def _month(first: date) -> str:
+    """A month's short name in the reader's language (French: the abbreviations of the French press)."""
+    locale = get_locale()
+    if locale is None or locale.language == "fr":
+        return MONTHS_FR[first.month - 1]
+    return format_date(first, "MMM")
+
+
 def _month_ends(today: date, months: int) -> list[date]:
     ends = []
     year, month = today.year, today.month
@@ -138,7 +149,7 @@ def _subscribers_by_month(today: date, tz: ZoneInfo, months: int = 12) -> list[t
                             sa.or_(Subscription.unsubscribed_at.is_(None), Subscription.unsubscribed_at > moment,
                                    Subscription.unsubscribed_at < Subscription.confirmed_at))
         columns.append(sa.func.count().filter(confirmed).label(f"m{index}"))
-        points.append(f"{MONTHS_FR[first.month - 1]} {first.year % 100:02d}")
+        points.append(f"{_month(first)} {first.year % 100:02d}")
     row = db.session.execute(sa.select(*columns).select_from(Subscription)).one()
     return list(zip(points, list(row), strict=True))
 

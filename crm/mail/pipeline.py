@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from flask_mail import Message
 from sqlalchemy.orm import joinedload
 
@@ -123,6 +124,14 @@ def _smtp_error(exc: Exception) -> tuple[int, str] | None:
 def _is_address_failure(exc: Exception, text: str) -> bool:
     """A 5xx at RCPT is about the address; at DATA only when the enhanced code says so (5.1.x, 5.2.x)."""
     return isinstance(exc, smtplib.SMTPRecipientsRefused) or text.lstrip().startswith(("5.1.", "5.2."))
+
+
+def _recipient_language(delivery: Delivery) -> str:
+    """Mail speaks the recipient's language (French by default), whoever's request or command sends it: a page
+    read in English must not send a French contact an English mail."""
+    config = current_app.config
+    language = getattr(delivery.contact, "language", None)
+    return language if language in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
 
 
 def _receivable_statement(code: str) -> sa.Select[Any] | None:
@@ -285,7 +294,8 @@ class _Pass:
             self.report.skipped += 1
             return None
         try:
-            message = kind.render(delivery)
+            with force_locale(_recipient_language(delivery)):
+                message = kind.render(delivery)
         except Exception as exc:  # a rendering bug must not stop the whole campaign
             log.exception("rendering delivery %s failed", delivery.id)
             batch.outcome(delivery, DeliveryStatus.FAILED, error=f"erreur de rendu : {exc}")

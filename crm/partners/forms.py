@@ -33,7 +33,7 @@ from crm.partners.territory import REGIONS
 
 
 def taxonomy_choices(model: Any, blank: Any = None) -> list[Any]:
-    pairs = [(item.code, item.label) for item in taxonomy.all_of(model)]
+    pairs = [(item.code, item.shown) for item in taxonomy.all_of(model)]
     return choices([("", blank), *pairs] if blank is not None else pairs)
 
 

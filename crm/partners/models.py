@@ -14,6 +14,7 @@ from crm.forms import email_hash
 from crm.db import TimestampMixin, search_key_type, utcnow
 from crm.extensions import db
 from crm.forms import lazy_gettext as _l
+from crm.forms import shown_label
 
 if TYPE_CHECKING:
     from crm.auth.models import User
@@ -91,8 +92,13 @@ class TaxonomyMixin:
     label: Mapped[str] = mapped_column(sa.String(120))
     position: Mapped[int] = mapped_column(default=0)
 
+    @property
+    def shown(self) -> str:
+        """The label in the reader's language (reference entries are in the catalogue; the team's own are not)."""
+        return shown_label(self.label)
+
     def __str__(self) -> str:
-        return self.label
+        return self.shown
 
 
 class OrganisationKind(TaxonomyMixin, db.Model):

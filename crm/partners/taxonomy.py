@@ -8,30 +8,31 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from crm.extensions import db
+from crm.forms import reference_label as N_
 from crm.partners.models import Axis, OrganisationKind, Sector
 
 ORGANISATION_KINDS = [
-    ("entreprise", "Entreprise industrielle"),
-    ("services_industrie", "Services à l'industrie, sous-traitance"),
-    ("formation", "Centre de formation"),
-    ("organisme_public", "Organisme public"),
-    ("chambre_consulaire", "Chambre consulaire (CCI, CMA)"),
-    ("operateur_label", "Opérateur du label"),
-    ("association", "Association, réseau"),
-    ("collectivite", "Collectivité"),
-    ("autre", "Autre"),
+    ("entreprise", N_("Entreprise industrielle")),
+    ("services_industrie", N_("Services à l'industrie, sous-traitance")),
+    ("formation", N_("Centre de formation")),
+    ("organisme_public", N_("Organisme public")),
+    ("chambre_consulaire", N_("Chambre consulaire (CCI, CMA)")),
+    ("operateur_label", N_("Opérateur du label")),
+    ("association", N_("Association, réseau")),
+    ("collectivite", N_("Collectivité")),
+    ("autre", N_("Autre")),
 ]
 SECTORS = [
-    ("plasturgie", "Plasturgie et composites"),
-    ("agroalimentaire", "Agroalimentaire"),
-    ("numerique", "Numérique"),
-    ("autre", "Autre filière"),
+    ("plasturgie", N_("Plasturgie et composites")),
+    ("agroalimentaire", N_("Agroalimentaire")),
+    ("numerique", N_("Numérique")),
+    ("autre", N_("Autre filière")),
 ]
 AXES = [
-    ("transition", "Transition écologique et énergétique"),
-    ("innovation", "Écosystèmes d'innovation"),
-    ("competences", "Recrutement et compétences"),
-    ("foncier", "Foncier industriel"),
+    ("transition", N_("Transition écologique et énergétique")),
+    ("innovation", N_("Écosystèmes d'innovation")),
+    ("competences", N_("Recrutement et compétences")),
+    ("foncier", N_("Foncier industriel")),
 ]
 TAXONOMY: list[tuple[type[OrganisationKind | Sector | Axis], list[tuple[str, str]]]] = [
     (OrganisationKind, ORGANISATION_KINDS),

@@ -43,6 +43,18 @@ def processings(years: int, grace_days: int) -> list[Processing]:
             "Jusqu'à la désinscription ; l'empreinte de l'adresse reste sur la liste d'opposition",
         ),
         Processing(
+            "Mesure d'audience de la lettre (clics sur les liens)",
+            "Savoir quels liens d'une lettre intéressent, pour mieux l'écrire.",
+            "Mesure d'audience anonyme, qui n'identifie personne (pas de consentement requis)",
+            "Aucune personne identifiée : seuls des totaux sont tenus",
+            "Par lettre et par lien : l'adresse du lien et le nombre de clics. Rien sur qui a cliqué : pas de "
+            "lien propre à chaque destinataire, pas d'adresse IP ni d'heure de clic conservée, pas de pixel "
+            "d'ouverture. Les liens personnels (désinscription, préférences, réponse à une invitation) ne sont "
+            "pas comptés.",
+            "Équipe du développement économique",
+            "Comme la lettre",
+        ),
+        Processing(
             "Invitations aux événements",
             "Inviter au comité technique semestriel et aux rencontres, suivre les réponses et la présence.",
             "Intérêt légitime ; consentement pour les personnes inscrites par le formulaire",

@@ -6,7 +6,7 @@ adds topic preferences and a signup date range.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -19,7 +19,7 @@ from crm.extensions import hooks
 from crm.forms import untranslated
 from crm.i18n import local_tz
 from crm.partners.models import AMBASSADOR_LABELS, AmbassadorStatus, Axis, Contact, OrganisationKind, Sector
-from crm.partners.queries import PartnerCriteria, PartnerFilters, contact_conditions
+from crm.partners.queries import PartnerFilters, contact_conditions
 from crm.errors import ValidationError
 from crm.partners.territory import REGIONS, UnknownPlace, department_label, parse_department
 from crm.segments.models import Segment
@@ -32,49 +32,97 @@ IN_USE_HOOK = "segments.in_use"
 ENGAGED_HOOK = "segments.engaged_organisations"
 
 
-@dataclass
-class SegmentCriteria(PartnerCriteria):
-    """The partners' criteria (crm.partners.queries.PartnerCriteria), and the subscriber's own."""
+# Criteria that take several values, any of which will do (OR); and those a segment can exclude (NOT). The
+# criteria set are combined with AND: "department 61 or 72, AND sector A or B, AND NOT Club members".
+MULTI = ("kind", "sector", "axis", "department", "region", "ambassador", "topic", "action_axis")
+EXCLUDABLE = ("kind", "sector", "axis", "department", "region", "club", "ambassador", "topic")
+SINGLE = ("q", "club", "action", "signed_up_from", "signed_up_to")
 
-    topic: str = ""
+
+def _values(value: Any) -> list[str]:
+    """A criterion's values: a list, or one value (a segment saved before several values were possible)."""
+    items = value if isinstance(value, list | tuple) else [value]
+    found: list[str] = []
+    for item in items:
+        text = str(item or "").strip()
+        if text and text not in found:
+            found.append(text)
+    return found
+
+
+@dataclass
+class SegmentCriteria:
+    """Who a segment holds. Each list is "any of these" (OR); ``exclude`` maps a criterion to values whose
+    contacts are left out (NOT); the criteria set are all required (AND).
+
+    Saved as JSON: ``{"department": ["61", "72"], "club": "yes", "exclude": {"sector": ["numerique"]}}``."""
+
+    q: str = ""
+    kind: list[str] = field(default_factory=list)
+    sector: list[str] = field(default_factory=list)
+    axis: list[str] = field(default_factory=list)
+    department: list[str] = field(default_factory=list)
+    region: list[str] = field(default_factory=list)
+    club: str = ""  # "" any, "yes" current member, "no" not a member
+    ambassador: list[str] = field(default_factory=list)
+    topic: list[str] = field(default_factory=list)  # topic codes among the contact's preferences
     action: str = ""  # the code of an action of the plan: members of the organisations engaged in it
-    action_axis: str = ""  # an axis code: members of the organisations engaged in an action of that axis  # a topic code among the contact's preferences
+    action_axis: list[str] = field(default_factory=list)  # engaged in an action of one of these axes
     signed_up_from: str = ""  # ISO dates, Europe/Paris days, on the contact's creation
     signed_up_to: str = ""
+    exclude: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in MULTI:
+            setattr(self, name, _values(getattr(self, name)))
+        for name in SINGLE:
+            setattr(self, name, str(getattr(self, name) or "").strip())
+        self.exclude = {name: values for name in EXCLUDABLE
+                        if (values := _values((self.exclude or {}).get(name)))}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> SegmentCriteria:
         data = data or {}
-        return cls(**{f.name: str(data.get(f.name) or "").strip() for f in fields(cls)})
+        exclude = data.get("exclude")
+        return cls(**{name: data.get(name) for name in (*MULTI, *SINGLE)},
+                   exclude=exclude if isinstance(exclude, dict) else {})
 
-    def as_dict(self) -> dict[str, str]:
-        return {key: value for key, value in asdict(self).items() if value}
-
-    def partner_filters(self) -> PartnerFilters:
-        return PartnerFilters(**asdict(self.partner_criteria()))
+    def as_dict(self) -> dict[str, Any]:
+        saved: dict[str, Any] = {name: getattr(self, name) for name in (*SINGLE, *MULTI) if getattr(self, name)}
+        if self.exclude:
+            saved["exclude"] = dict(self.exclude)
+        return saved
 
 
 def validate(criteria: SegmentCriteria) -> None:
     errors: dict[str, str] = {}
-    if criteria.department:
-        try:
-            criteria.department = parse_department(criteria.department)
-        except UnknownPlace as exc:
-            errors["department"] = str(exc)
-    if criteria.region and criteria.region not in REGIONS:
-        errors["region"] = "Région inconnue."
-    if criteria.club not in {"", "yes", "no"}:
+    for where in ("", "exclude_"):
+        values = criteria.department if not where else criteria.exclude.get("department", [])
+        parsed: list[str] = []
+        for value in values:
+            try:
+                parsed.append(parse_department(value))
+            except UnknownPlace as exc:
+                errors[f"{where}department"] = str(exc)
+        if where:
+            if "department" in criteria.exclude:
+                criteria.exclude["department"] = parsed
+        else:
+            criteria.department = parsed
+    if criteria.club not in {"", "yes", "no"} or set(criteria.exclude.get("club", [])) - {"yes", "no"}:
         errors["club"] = "Choix inconnu pour le Club des Industriels."
-    if criteria.ambassador and criteria.ambassador not in {s.value for s in AmbassadorStatus}:
-        errors["ambassador"] = "Statut d'ambassadeur inconnu."
-    for name, model in (("kind", OrganisationKind), ("sector", Sector), ("axis", Axis), ("topic", Topic)):
-        code = getattr(criteria, name)
-        if code and db.session.scalar(sa.select(model.id).where(model.code == code)) is None:
-            errors[name] = "Valeur inconnue."
+    for where, source in (("", asdict(criteria)), ("exclude_", criteria.exclude)):
+        if set(source.get("region") or []) - set(REGIONS):
+            errors[f"{where}region"] = "Région inconnue."
+        if set(source.get("ambassador") or []) - {s.value for s in AmbassadorStatus}:
+            errors[f"{where}ambassador"] = "Statut d'ambassadeur inconnu."
+        for name, model in (("kind", OrganisationKind), ("sector", Sector), ("axis", Axis), ("topic", Topic),
+                            ("action_axis", Axis)):
+            codes = set(source.get(name) or [])
+            if codes and len(set(db.session.scalars(sa.select(model.code).where(model.code.in_(codes))))) < len(codes):
+                errors[f"{where}{name}"] = "Valeur inconnue."
     if criteria.action and not any(hook(criteria.action, "") is not None for hook in hooks(ENGAGED_HOOK)):
         errors["action"] = "Aucune action du plan n'a ce code."
-    if criteria.action_axis and db.session.scalar(sa.select(Axis.id).where(Axis.code == criteria.action_axis)) is None:
-        errors["action_axis"] = "Valeur inconnue."
     days = {}
     for name in ("signed_up_from", "signed_up_to"):
         value = getattr(criteria, name)
@@ -93,20 +141,39 @@ def _start_of_day(day: str) -> datetime:
     return datetime.combine(date.fromisoformat(day), time(), local_tz())
 
 
+def _engaged(action: str, axis: str) -> sa.ColumnElement[bool]:
+    engaged = [found for hook in hooks(ENGAGED_HOOK) if (found := hook(action, axis)) is not None]
+    if not engaged:
+        return sa.false()
+    return Contact.organisation_id.in_(engaged[0] if len(engaged) == 1 else sa.union(*engaged))
+
+
+def _one(name: str, value: str) -> sa.ColumnElement[bool]:
+    """The condition for one value of one criterion."""
+    if name == "topic":
+        topic_id = sa.select(Topic.id).where(Topic.code == value).scalar_subquery()
+        return sa.exists().where(contact_topics.c.contact_id == Contact.id, contact_topics.c.topic_id == topic_id)
+    if name == "action_axis":
+        return _engaged("", value)
+    return sa.and_(sa.true(), *contact_conditions(PartnerFilters(**{name: value})))
+
+
+def _any_of(name: str, values: list[str]) -> sa.ColumnElement[bool]:
+    return sa.or_(*(_one(name, value) for value in values))
+
+
 def conditions(criteria: SegmentCriteria) -> list[sa.ColumnElement[bool]]:
     """WHERE conditions on ``Contact`` for these criteria (plain SQL, usable inside an INSERT ... SELECT)."""
-    result = contact_conditions(criteria.partner_filters())
-    if criteria.topic:
-        topic_id = sa.select(Topic.id).where(Topic.code == criteria.topic).scalar_subquery()
-        result.append(sa.exists().where(contact_topics.c.contact_id == Contact.id,
-                                        contact_topics.c.topic_id == topic_id))
-    if criteria.action or criteria.action_axis:
-        engaged = [found for hook in hooks(ENGAGED_HOOK)
-                   if (found := hook(criteria.action, criteria.action_axis)) is not None]
-        if not engaged:
-            result.append(sa.false())
-        else:
-            result.append(Contact.organisation_id.in_(engaged[0] if len(engaged) == 1 else sa.union(*engaged)))
+    result = contact_conditions(PartnerFilters(q=criteria.q, club=criteria.club))
+    for name in MULTI:
+        values = getattr(criteria, name)
+        if values:
+            result.append(_any_of(name, values))
+    if criteria.action:
+        result.append(_engaged(criteria.action, ""))
+    for name, values in criteria.exclude.items():
+        # Every single-value condition is an EXISTS or a NOT NULL column's comparison: NOT is never NULL.
+        result.append(sa.not_(_any_of(name, values)))
     if criteria.signed_up_from:
         result.append(Contact.created_at >= _start_of_day(criteria.signed_up_from))
     if criteria.signed_up_to:
@@ -145,38 +212,60 @@ def count_confirmed(criteria: SegmentCriteria) -> int:
     return db.session.scalar(stmt) or 0
 
 
+def preview(criteria: SegmentCriteria, limit: int = 10) -> list[Contact]:
+    """The first people of the segment, by name: to check the criteria say what is meant."""
+    stmt = (sa.select(Contact).where(*conditions(criteria))
+            .order_by(Contact.last_name_key, Contact.first_name_key, Contact.id).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+def _labels(model: Any, codes: list[str]) -> str:
+    found = dict(db.session.execute(sa.select(model.code, model.label).where(model.code.in_(codes))).all())
+    return " ou ".join(found.get(code) or code for code in codes)
+
+
+def _describe_values(name: str, values: list[str]) -> str:
+    if name == "kind":
+        return f"type : {_labels(OrganisationKind, values)}"
+    if name == "sector":
+        return f"filière : {_labels(Sector, values)}"
+    if name == "axis":
+        return f"axe : {_labels(Axis, values)}"
+    if name == "department":
+        return "département : " + " ou ".join(department_label(value) for value in values)
+    if name == "region":
+        return "région : " + " ou ".join(values)
+    if name == "club":
+        return " ou ".join("membres du Club" if value == "yes" else "hors Club" for value in values)
+    if name == "ambassador":
+        return "ambassadeur : " + " ou ".join(untranslated(AMBASSADOR_LABELS[AmbassadorStatus(value)])
+                                              for value in values)
+    if name == "topic":
+        return f"intéressés par : {_labels(Topic, values)}"
+    return f"engagés dans une action de l'axe : {_labels(Axis, values)}"
+
+
 def describe(criteria: SegmentCriteria) -> list[str]:
     """The criteria in words, for lists and confirmations."""
-    def label(model: Any, code: str) -> str:
-        return db.session.scalar(sa.select(model.label).where(model.code == code)) or code
-
     parts = []
     if criteria.q:
         parts.append(f"recherche « {criteria.q} »")
-    if criteria.kind:
-        parts.append(f"type : {label(OrganisationKind, criteria.kind)}")
-    if criteria.sector:
-        parts.append(f"filière : {label(Sector, criteria.sector)}")
-    if criteria.axis:
-        parts.append(f"axe : {label(Axis, criteria.axis)}")
-    if criteria.department:
-        parts.append(f"département : {department_label(criteria.department)}")
-    if criteria.region:
-        parts.append(f"région : {criteria.region}")
+    for name in MULTI:
+        values = getattr(criteria, name)
+        if values and name != "action_axis":
+            parts.append(_describe_values(name, values))
     if criteria.club:
         parts.append("membres du Club" if criteria.club == "yes" else "hors Club")
-    if criteria.ambassador:
-        parts.append(f"ambassadeur : {untranslated(AMBASSADOR_LABELS[AmbassadorStatus(criteria.ambassador)])}")
-    if criteria.topic:
-        parts.append(f"intéressés par : {label(Topic, criteria.topic)}")
     if criteria.action:
         parts.append(f"engagés dans l'action {criteria.action}")
     if criteria.action_axis:
-        parts.append(f"engagés dans une action de l'axe : {label(Axis, criteria.action_axis)}")
+        parts.append(_describe_values("action_axis", criteria.action_axis))
     if criteria.signed_up_from:
         parts.append(f"ajoutés depuis le {date.fromisoformat(criteria.signed_up_from):%d/%m/%Y}")
     if criteria.signed_up_to:
         parts.append(f"ajoutés jusqu'au {date.fromisoformat(criteria.signed_up_to):%d/%m/%Y}")
+    for name, values in criteria.exclude.items():
+        parts.append(f"sauf {_describe_values(name, values)}")
     return parts or ["tous les contacts"]
 
 

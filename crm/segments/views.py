@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from crm.extensions import db
 from crm.errors import ValidationError
-from crm.forms import flash_errors, save_form
+from crm.forms import flash_errors, save_form, show_errors
 from crm.security import protect_admin
 from crm.segments import services
 from crm.segments.forms import SegmentForm
@@ -29,38 +29,49 @@ def index() -> str:
     return render_template("segments/index.html", rows=rows, delete_form=FlaskForm())
 
 
+def _person(contact: Any) -> dict[str, str]:
+    name = f"{contact.first_name} {contact.last_name}".strip() or contact.email or "—"
+    return {"name": name, "organisation": contact.organisation.name if contact.organisation is not None else ""}
+
+
 @bp.route("/compte")
 def live_count() -> Response:
-    """The live count shown while the form is edited (GET with the form's fields)."""
-    criteria = SegmentCriteria.from_dict(request.args.to_dict())
+    """The live count and the first people matching, shown while the form is edited (GET with its fields)."""
+    form = SegmentForm(request.args, meta={"csrf": False})
+    criteria = form.criteria()
     try:
         services.validate(criteria)
     except ValidationError as exc:
         return jsonify(error=" ".join(exc.errors.values())), 400
     reached, left_out = services.newsletter_reach(criteria)
     return jsonify(count=services.count(criteria), confirmed=services.count_confirmed(criteria), reached=reached,
-                   left_out=left_out)
+                   left_out=left_out, preview=[_person(contact) for contact in services.preview(criteria)])
 
 
 def _edit(segment: Segment | None) -> Any:
     initial = SegmentForm.initial(segment.name, segment.description, services.criteria_of(segment)) if segment else {}
     form = SegmentForm(data=initial)
-    if saved := save_form(form, lambda: services.save_segment(form.name.data or "", form.description.data or "",
-                                                              form.criteria(), segment)):
+    counting = request.method == "POST" and "compter" in request.form  # "Compter" without JavaScript: no save
+    if not counting and (saved := save_form(
+            form, lambda: services.save_segment(form.name.data or "", form.description.data or "", form.criteria(),
+                                                segment))):
         flash(_("Segment « %(name)s » enregistré.", name=saved.value.name), "success")
         return redirect(url_for("segments.index"))
     criteria = form.criteria() if request.method == "POST" else (
         services.criteria_of(segment) if segment else SegmentCriteria())
-    reached, left_out = None, {}
+    reached, left_out, people = None, {}, []
     try:
         services.validate(criteria)
         current = services.count(criteria)
         reached, left_out = services.newsletter_reach(criteria)
-    except ValidationError:
+        people = [_person(contact) for contact in services.preview(criteria)]
+    except ValidationError as exc:
         current = None
-    status = 400 if request.method == "POST" else 200
+        if counting:
+            show_errors(form, exc, summary=False)
+    status = 400 if request.method == "POST" and not counting else 200
     return render_template("segments/form.html", form=form, segment=segment, count=current, reached=reached,
-                           left_out=left_out), status
+                           left_out=left_out, people=people), status
 
 
 @bp.route("/nouveau", methods=["GET", "POST"])

@@ -44,9 +44,9 @@ class SignupForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sector.choices = choices([("", "—"), *[(s.code, s.label) for s in taxonomy.all_of(Sector)]])
-        self.sectors.choices = choices((s.code, s.label) for s in taxonomy.all_of(Sector))
-        self.axes.choices = choices((a.code, a.label) for a in taxonomy.all_of(Axis))
+        self.sector.choices = choices([("", "—"), *[(s.code, s.shown) for s in taxonomy.all_of(Sector)]])
+        self.sectors.choices = choices((s.code, s.shown) for s in taxonomy.all_of(Sector))
+        self.axes.choices = choices((a.code, a.shown) for a in taxonomy.all_of(Axis))
 
     def is_bot(self) -> bool:
         return bool((self.site_web.data or "").strip())
@@ -85,7 +85,7 @@ class PreferencesForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.topics.choices = choices((t.code, t.label) for t in all_topics())
+        self.topics.choices = choices((t.code, t.shown) for t in all_topics())
 
 
 class KitUploadForm(FlaskForm):

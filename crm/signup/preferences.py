@@ -108,7 +108,7 @@ def panel_for(contact: Contact) -> ConsentPanel:
     subscription = db.session.get(Subscription, contact.id)  # a page view never creates one
     status = subscription.status if subscription is not None else OptInStatus.NONE.value
     codes = consent.topic_codes(contact)
-    topics = [topic.label for topic in consent.all_topics() if topic.code in codes]
+    topics = [topic.shown for topic in consent.all_topics() if topic.code in codes]
     history = [HistoryLine(r, ACTION_LABELS.get(r.action, r.action), SOURCE_LABELS.get(r.source, r.source),
                            _detail(r)) for r in consent.history(contact)]
     return ConsentPanel(status=status, status_label=STATUS_LABELS.get(status, ""),

@@ -35,11 +35,11 @@ def test_progress_bar_follows_the_sending(app: Any, live_server: Any, page: Any,
     _login(page, f"{live_server.url}/admin/lettres/{item.id}")
     page.wait_for_url(f"**/admin/lettres/{item.id}")
     bar = page.locator("[data-progress-bar]")
-    assert bar.get_attribute("value") == "0"
+    assert bar.get_attribute("aria-valuenow") == "0"
     send_due()
     services.finish_done()
     db.session.commit()
-    expect(bar).to_have_attribute("value", "100", timeout=15_000)
+    expect(bar).to_have_attribute("aria-valuenow", "100", timeout=15_000)
     expect(page.locator("[data-status-label]")).to_have_text("Envoyée")
     expect(page.locator('[data-count="sent"]')).to_have_text("4")
 
@@ -56,8 +56,16 @@ def test_segment_form_counts_while_typing(app: Any, live_server: Any, page: Any,
     page.wait_for_url("**/admin/segments/nouveau")
     count = page.locator("[data-count]")
     expect(count).to_have_text("2")
-    page.get_by_label("Département").fill("61")
+    page.get_by_label("Département", exact=True).fill("61")
     expect(count).to_have_text("1")
+    expect(page.locator("[data-preview] li")).to_have_text(["A A — Orne SA"])
+    page.get_by_label("Département", exact=True).fill("61, 72")  # Orne or Sarthe
+    expect(count).to_have_text("1")
+    page.get_by_label("Département", exact=True).fill("")
+    expect(count).to_have_text("2")
+    page.get_by_label("Sauf les départements").fill("61")  # NOT: contacts of an Orne organisation
+    expect(count).to_have_text("1")
+    expect(page.locator("[data-preview] li")).to_have_text(["B B"])
     page.get_by_label("Nom du segment").fill("Orne")
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_url("**/admin/segments/")

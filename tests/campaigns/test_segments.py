@@ -70,7 +70,8 @@ def test_segment_pages_create_count_and_refuse_bad_input(client: FlaskClient, lo
     subscriber("a@example.org", "Anne", "A", organisation=_org("Plasti", "61", "Normandie"))
     assert client.get("/admin/segments/nouveau").status_code == 200
     response = client.get("/admin/segments/compte?department=61")
-    assert response.get_json() == {"count": 1, "confirmed": 1, "reached": 1, "left_out": {}}
+    assert response.get_json() == {"count": 1, "confirmed": 1, "reached": 1, "left_out": {},
+                                   "preview": [{"name": "Anne A", "organisation": "Plasti"}]}
     bad = client.get("/admin/segments/compte?department=999")
     assert bad.status_code == 400 and "Département inconnu" in bad.get_json()["error"]
 

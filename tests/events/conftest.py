@@ -46,9 +46,10 @@ def make_event(app: Any) -> Callable[..., Event]:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     import crm.events.mailing
     import crm.mail.claims
+    import crm.mail.jobs
     import crm.mail.pipeline
 
     fake = Clock()
-    for module in (crm.mail.pipeline, crm.mail.claims, crm.events.mailing):
+    for module in (crm.mail.pipeline, crm.mail.claims, crm.mail.jobs, crm.events.mailing):
         monkeypatch.setattr(module, "utcnow", fake.now)
     yield fake

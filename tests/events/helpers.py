@@ -18,7 +18,8 @@ def make_contact(first: str, last: str, email: str) -> Contact:
 
 
 class Clock:
-    """What ``utcnow`` returns in the sender, the claims and the event renderers: time moves when told."""
+    """What ``utcnow`` returns in the sender (and its idle check), the claims and the event renderers: time moves
+    when told."""
 
     def __init__(self) -> None:
         self.offset = timedelta()
