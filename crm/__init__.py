@@ -34,6 +34,7 @@ FEATURES = [
     "crm.imports",
     "crm.privacy",
     "crm.actions",
+    "crm.accessibility",
 ]
 
 
