@@ -37,6 +37,7 @@ FEATURES = [
     "crm.actions",
     "crm.tasks",
     "crm.projects",
+    "crm.accessibility",
 ]
 
 

@@ -90,7 +90,7 @@ def _route_map() -> Flask:
 
 
 # What only an admin may do: accounts, erasing a person (by hand or after the retention review).
-ADMIN_ONLY = {"auth.users.list_users", "auth.users.create_user", "auth.users.edit_user", "privacy.erase",
+ADMIN_ONLY = {"auth.users.list_users", "accessibility_admin.edit", "auth.users.create_user", "auth.users.edit_user", "privacy.erase",
               "privacy.decide"}
 ROUTES = [(method, endpoint, url) for method in ("GET", "POST") for endpoint, url in _rules(_route_map(), method)]
 

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from crm.extensions import db
 
-LAYOUT = ('<a class="skip" href="#contenu">Aller au contenu</a>', '<main id="contenu">')
+LAYOUT = ('<a class="skip" href="#contenu">Aller au contenu</a>', '<main id="contenu" tabindex="-1">')
 
 
 def _page(response: Any) -> str:

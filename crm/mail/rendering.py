@@ -97,6 +97,7 @@ def build_message(
     sender: str | None = None,
     **context: Any,
 ) -> Message:
+    context.setdefault("subject", subject)  # the HTML part's <title> (a document without one is not accessible)
     text, html = render_bodies(template, **context)
     return compose(to, subject, text, html, extra_headers=extra_headers, sender=sender)
 
