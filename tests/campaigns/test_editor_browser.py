@@ -105,12 +105,17 @@ def test_write_preview_template_test_schedule_send_and_archive(app: Any, live_se
     second = db.session.get(Campaign, second.id)
     assert second.status == "scheduled"
 
-    # The time comes: the scheduler sends it.
+    # The time comes: the scheduler sends it, and the letter's page, left open, follows by itself.
+    assert page.url.endswith(f"/admin/lettres/{second.id}")
+    page.evaluate("() => { window.stillTheSamePage = true; }")
     second.scheduled_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     assert scheduler.run_once(app) == 0
     db.session.expire_all()
     assert db.session.get(Campaign, second.id).status == "sent"
+    expect(page.locator("[data-status-label]")).to_have_text("Envoyée", timeout=30_000)
+    expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
+    assert page.evaluate("() => window.stillTheSamePage") is True  # no reload
 
     page.goto(f"{live_server.url}/lettres/{second.id}")
     image = page.get_by_role("img", name="L'atelier de la fonderie")
