@@ -180,6 +180,38 @@ PUBLIC: dict[str, Values] = {
     "accessibility.statement": NONE,
 }
 
+# A second sample of a back-office route whose page changes with its record's state: endpoint, URL values, and
+# what that page must show (as in SHOWS below).
+MORE_BACK_OFFICE: list[tuple[str, Values, list[str]]] = [
+    ("campaigns.admin.show", lambda w: {"campaign_id": w.sent_campaign.id},  # a sent letter: clicks on its links
+     ["#clicks-title", "text=https://example.org/programme"]),
+]
+
+# What a page must show (Playwright selectors, each waited for until visible) before axe judges it: its sample
+# records and the parts its script reveals, so that the walk checks them and not an empty page.
+SHOWS: dict[str, list[str]] = {
+    "campaigns.admin.create": ["[data-editor-toolbar]", "[data-preview-frame]"],
+    "campaigns.admin.edit": ["[data-editor-toolbar]", "[data-preview-frame]"],
+    "campaigns.admin.templates": ["text=Lettre mensuelle"],
+    "events.door": [".door-candidates", ".door-walk-in form", "text=Exemple-Durand"],
+    "projects.board": ["text=Nouvelle ligne de découpe laser"],
+    "projects.listing": ["text=Nouvelle ligne de découpe laser"],
+    "projects.detail": ["text=Premier rendez-vous sur site", "table.funding >> text=Région Normandie"],
+    "projects.edit_funding": ["form"],
+    "tasks.index": ["text=Envoyer le compte rendu"],
+    "bounces.index": ["text=452 boîte pleine", "text=550 5.1.1 boîte inconnue"],
+    "images.admin.index": ["img[src*='/medias/']"],
+    "actions.import_columns": ["text=Atelier partagé"],
+    "rsvp.letter_answer_page": ["text=Comité technique semestriel"],
+    "signup.preferences_link": ["input[type=email]"],
+}
+
+# Closed disclosures (<details>) whose content is checked too: opened before axe runs (by script, leaving the
+# focus where the page put it).
+OPENS: dict[str, str] = {
+    "events.door": "details.door-walk-in",
+}
+
 # Back-office pages served under a "sandbox" Content-Security-Policy (a letter's HTML, framed by its page).
 SANDBOXED = {"campaigns.admin.preview_html", "mail.show_html"}
 
@@ -222,6 +254,8 @@ def test_every_get_route_is_visited_or_classified(app: Flask) -> None:
     assert not (BACK_OFFICE.keys() & PUBLIC.keys()), "a route is listed as both public and back office"
     assert not unclassified(app), f"GET routes neither visited nor classified: {unclassified(app)}"
     assert not listed - _get_endpoints(app), "routes listed that no longer exist"
+    visited = BACK_OFFICE.keys() | PUBLIC.keys()
+    assert SHOWS.keys() | OPENS.keys() | {endpoint for endpoint, _, _ in MORE_BACK_OFFICE} <= visited
 
 
 def test_a_get_route_added_later_is_caught_until_listed(app: Flask) -> None:
@@ -336,7 +370,9 @@ def build_world(app: Flask, client: Any, tmp_path: Any, admin: Any) -> World:
     link = db.session.scalars(sa.select(CampaignLink).where(CampaignLink.campaign_id == sent_campaign.id)).one()
     campaign_links.follow(sent_campaign.id, link.id)
     # Someone came to the door without an invitation; another, known but not invited, is found by a search.
-    walk_ins.admit(event, pending, user_id=admin.id)
+    walk_ins.admit_new_person(event, walk_ins.WalkIn(first_name="Gaël", last_name="Exemple-Durand",
+                                                     organisation="Fonderie Exemple",
+                                                     email="gael.exemple-durand@example.org"), user_id=admin.id)
 
     db.session.commit()
     world = World(organisation=organisation, contact=contact, twin=twin, subscriber=subscriber, pending=pending,
@@ -362,15 +398,23 @@ FIRST_STOP = """() => { const e = document.activeElement;
 
 
 def _check(page: Any, base: str, path: str, failures: dict[str, str], status: int = 200,
-           app_page: bool = True) -> None:
+           app_page: bool = True, endpoint: str = "", shows: list[str] | None = None) -> None:
     """axe's verdict on the page at ``path``; on a page of the application, also: the first Tab stop is the skip
     link, shown with a visible focus outline, and the footer links the déclaration d'accessibilité."""
     response = page.goto(base + path)
     if response is None or response.status != status or _path(page.url) != path:
         failures[path] = f"  answered {response and response.status} at {page.url} (expected {status} here)"
         return
+    problems = []
+    if endpoint in OPENS:
+        page.locator(OPENS[endpoint]).first.evaluate("details => { details.open = true; }")
+    for selector in SHOWS.get(endpoint, []) if shows is None else shows:
+        try:
+            page.locator(selector).first.wait_for(state="visible", timeout=5_000)
+        except Exception:  # noqa: BLE001 - Playwright's TimeoutError: said below, the walk goes on
+            problems.append(f"  does not show {selector!r}")
     found = violations(page)
-    problems = [describe(found)] if found else []
+    problems += [describe(found)] if found else []
     if app_page:
         page.keyboard.press("Tab")
         is_skip, text, outline, on_screen = page.evaluate(FIRST_STOP)
@@ -390,16 +434,18 @@ def test_every_page_passes_axe_wcag_21_aa(app: Flask, client: Any, login: Any, l
     world = build_world(app, client, tmp_path, admin)
     with app.test_request_context():
         public = {endpoint: _path(url_for(endpoint, **values(world))) for endpoint, values in PUBLIC.items()}
-        back_office = {endpoint: _path(url_for(endpoint, **values(world)))
-                       for endpoint, values in BACK_OFFICE.items()}
+        back_office = [(endpoint, _path(url_for(endpoint, **values(world))), None)
+                       for endpoint, values in BACK_OFFICE.items()]
+        back_office += [(endpoint, _path(url_for(endpoint, **values(world))), shows)
+                        for endpoint, values, shows in MORE_BACK_OFFICE]
 
     failures: dict[str, str] = {}
     visitor = _playwright_browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
     try:
         page = visitor.new_page()
         page.set_default_timeout(15_000)
-        for path in public.values():
-            _check(page, live_server.url, path, failures)
+        for endpoint, path in public.items():
+            _check(page, live_server.url, path, failures, endpoint=endpoint)
         for path in EXTRA_PUBLIC:
             _check(page, live_server.url, path, failures, status=_status_of(client, path))
     finally:
@@ -417,9 +463,10 @@ def test_every_page_passes_axe_wcag_21_aa(app: Flask, client: Any, login: Any, l
             page.get_by_label("Mot de passe").fill(PASSWORD)
             page.get_by_role("button", name="Se connecter").click()
             page.wait_for_url("**/admin/")
-            for endpoint, path in back_office.items():
+            for endpoint, path, shows in back_office:
                 if (endpoint in SANDBOXED) is sandboxed:
-                    _check(page, live_server.url, path, failures, app_page=not sandboxed)
+                    _check(page, live_server.url, path, failures, app_page=not sandboxed, endpoint=endpoint,
+                           shows=shows)
         finally:
             admin.close()
     assert len(public) + len(back_office) >= 60
