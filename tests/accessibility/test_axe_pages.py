@@ -10,17 +10,32 @@ later that is in none of them fails ``test_every_get_route_is_visited_or_classif
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from PIL import Image as PILImage
 import sqlalchemy as sa
 from flask import Flask, url_for
 
 from crm.actions import committee, proposals, versions
+from crm.actions.services import FundingInput
+from crm.bounces import services as bounces
+from crm.bounces.models import BounceMatch
+from crm.campaigns import links as campaign_links
+from crm.campaigns import services as campaigns
+from crm.campaigns.models import CampaignLink
+from crm.events import door as walk_ins
+from crm.events import letter_blocks
+from crm.images import services as images
+from crm.imports import services as imports
+from crm.projects import services as projects
+from crm.tasks import services as tasks
 from crm.auth import tokens as password_tokens
 from crm.campaigns.models import CampaignStatus
 from crm.events import services as events
@@ -60,6 +75,10 @@ class World:
     versions: list[Any]
     import_token: str
     mail_key: str
+    project: Any = None
+    project_funding: Any = None
+    plan_import_token: str = ""
+    walk_in_search: str = ""
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -90,12 +109,13 @@ BACK_OFFICE: dict[str, Values] = {
     "events.create": NONE,
     "events.detail": lambda w: {"event_id": w.event.id},
     "events.edit": lambda w: {"event_id": w.event.id},
-    "events.door": lambda w: {"event_id": w.event.id},
+    "events.door": lambda w: {"event_id": w.event.id, "q": w.walk_in_search},  # with walk-ins to admit
     "campaigns.admin.index": NONE,
     "campaigns.admin.create": NONE,
     "campaigns.admin.show": lambda w: {"campaign_id": w.campaign.id},
     "campaigns.admin.edit": lambda w: {"campaign_id": w.campaign.id},
     "campaigns.admin.preview_html": lambda w: {"campaign_id": w.campaign.id},
+    "campaigns.admin.templates": NONE,
     "segments.index": NONE,
     "segments.create": NONE,
     "segments.edit": lambda w: {"segment_id": w.segment.id},
@@ -115,6 +135,19 @@ BACK_OFFICE: dict[str, Values] = {
     "actions.compare": lambda w: {"de": w.versions[0].id, "a": w.versions[1].id},
     "actions.report": NONE,
     "actions.report_print": NONE,
+    "actions.import_upload": NONE,
+    "actions.import_columns": lambda w: {"token": w.plan_import_token},
+    "projects.board": NONE,
+    "projects.listing": NONE,
+    "projects.numbers": NONE,
+    "projects.create": NONE,
+    "projects.detail": lambda w: {"project_id": w.project.id},
+    "projects.edit": lambda w: {"project_id": w.project.id},
+    "projects.edit_funding": lambda w: {"line_id": w.project_funding.id},
+    "tasks.index": NONE,
+    "tasks.create": NONE,
+    "bounces.index": NONE,
+    "images.admin.index": NONE,
     "privacy.register_page": NONE,
     "privacy.reviews": NONE,
     "privacy.contact_page": lambda w: {"contact_id": w.contact.id},
@@ -137,12 +170,46 @@ PUBLIC: dict[str, Values] = {
     "signup.confirm": lambda w: {"token": w.tokens["confirm"]},
     "signup.preferences": lambda w: {"token": w.tokens["preferences"]},
     "signup.unsubscribe": lambda w: {"token": w.tokens["unsubscribe"]},
+    "signup.preferences_link": NONE,
     "rsvp.answer_page": lambda w: {"event_id": w.event.id, "token": w.tokens["rsvp"]},
+    "rsvp.letter_answer_page": lambda w: {"event_id": w.event.id, "token": w.tokens["letter_rsvp"]},
     "campaigns.archive.index": NONE,
     "campaigns.archive.show": lambda w: {"campaign_id": w.sent_campaign.id},
     "actions_public.published": NONE,
     "actions_public.propose": lambda w: {"token": w.tokens["proposal"]},
     "accessibility.statement": NONE,
+}
+
+# A second sample of a back-office route whose page changes with its record's state: endpoint, URL values, and
+# what that page must show (as in SHOWS below).
+MORE_BACK_OFFICE: list[tuple[str, Values, list[str]]] = [
+    ("campaigns.admin.show", lambda w: {"campaign_id": w.sent_campaign.id},  # a sent letter: clicks on its links
+     ["#clicks-title", "text=https://example.org/programme"]),
+]
+
+# What a page must show (Playwright selectors, each waited for until visible) before axe judges it: its sample
+# records and the parts its script reveals, so that the walk checks them and not an empty page.
+SHOWS: dict[str, list[str]] = {
+    "campaigns.admin.create": ["[data-editor-toolbar]", "[data-preview-frame]"],
+    "campaigns.admin.edit": ["[data-editor-toolbar]", "[data-preview-frame]"],
+    "campaigns.admin.templates": ["text=Lettre mensuelle"],
+    "events.door": [".door-candidates", ".door-walk-in form", "text=Exemple-Durand"],
+    "projects.board": ["text=Nouvelle ligne de découpe laser"],
+    "projects.listing": ["text=Nouvelle ligne de découpe laser"],
+    "projects.detail": ["text=Premier rendez-vous sur site", "table.funding >> text=Région Normandie"],
+    "projects.edit_funding": ["form"],
+    "tasks.index": ["text=Envoyer le compte rendu"],
+    "bounces.index": ["text=452 boîte pleine", "text=550 5.1.1 boîte inconnue"],
+    "images.admin.index": ["img[src*='/medias/']"],
+    "actions.import_columns": ["text=Atelier partagé"],
+    "rsvp.letter_answer_page": ["text=Comité technique semestriel"],
+    "signup.preferences_link": ["input[type=email]"],
+}
+
+# Closed disclosures (<details>) whose content is checked too: opened before axe runs (by script, leaving the
+# focus where the page put it).
+OPENS: dict[str, str] = {
+    "events.door": "details.door-walk-in",
 }
 
 # Back-office pages served under a "sandbox" Content-Security-Policy (a letter's HTML, framed by its page).
@@ -162,6 +229,11 @@ NOT_PAGES: dict[str, str] = {
     "actions.report_xlsx": "classeur XLSX",
     "privacy.contact_json": "export JSON",
     "signup.kit_download": "fichier du kit de communication",
+    "partners.organisation_directory": "JSON de la recherche SIRET du formulaire",
+    "projects.export_csv": "fichier CSV",
+    "projects.export_xlsx": "classeur XLSX",
+    "images.public.show": "fichier image d'une lettre",
+    "campaigns.links.follow": "redirection comptée vers le lien d'une lettre",
 }
 
 # Pages no route names: what a person sees when something goes wrong.
@@ -182,13 +254,15 @@ def test_every_get_route_is_visited_or_classified(app: Flask) -> None:
     assert not (BACK_OFFICE.keys() & PUBLIC.keys()), "a route is listed as both public and back office"
     assert not unclassified(app), f"GET routes neither visited nor classified: {unclassified(app)}"
     assert not listed - _get_endpoints(app), "routes listed that no longer exist"
+    visited = BACK_OFFICE.keys() | PUBLIC.keys()
+    assert SHOWS.keys() | OPENS.keys() | {endpoint for endpoint, _, _ in MORE_BACK_OFFICE} <= visited
 
 
 def test_a_get_route_added_later_is_caught_until_listed(app: Flask) -> None:
-    app.add_url_rule("/admin/projets/", "projects.index", lambda: "projets")
-    app.add_url_rule("/admin/projets/<int:project_id>/supprimer", "projects.delete", lambda project_id: "",
+    app.add_url_rule("/admin/exemple/", "example_feature.index", lambda: "exemple")
+    app.add_url_rule("/admin/exemple/<int:item_id>/supprimer", "example_feature.delete", lambda item_id: "",
                      methods=["POST"])
-    assert unclassified(app) == {"projects.index"}  # the POST-only route is not a page
+    assert unclassified(app) == {"example_feature.index"}  # the POST-only route is not a page
 
 
 def _path(url: str) -> str:
@@ -200,7 +274,7 @@ def _token(url: str) -> str:
     return urlsplit(url).path.rstrip("/").rsplit("/", 1)[1]
 
 
-def build_world(app: Flask, client: Any, tmp_path: Any) -> World:
+def build_world(app: Flask, client: Any, tmp_path: Any, admin: Any) -> World:
     organisation = partners.save_organisation(partners.OrganisationInput(
         name="Fonderie Exemple", kind="entreprise", siret="", postal_code="61000", commune="Alençon"))
     partners.join_club(organisation, date.today() - timedelta(days=400))
@@ -224,7 +298,9 @@ def build_world(app: Flask, client: Any, tmp_path: Any) -> World:
     segment = segments.save_segment("Club des Industriels", "Membres du Club",
                                     segments.SegmentCriteria(club="yes"))
     db.session.commit()
-    campaign = factories.campaign("Lettre n°12", segment_id=segment.id, schedule=False)
+    campaign = factories.campaign("Lettre n°12", segment_id=segment.id, schedule=False, body=(
+        "Bonjour {{prenom}},\n\n## Le comité se réunit\n\n{{ evenement %d }}\n\n"
+        "[Le programme](https://example.org/programme)" % event.id))
     sent_campaign = factories.campaign("Lettre n°11", schedule=False)
     sent_campaign.status = CampaignStatus.SENT.value
     sent_campaign.sent_at = datetime.now(UTC) - timedelta(days=3)
@@ -255,7 +331,6 @@ def build_world(app: Flask, client: Any, tmp_path: Any) -> World:
 
     # An import waiting at its columns step.
     app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path)
-    import io
     rows = "Prénom;Nom;Courriel;Entreprise\nHervé;Démo;herve.demo@example.org;Fonderie Exemple\n"
     uploaded = client.post("/admin/donnees/import",
                            data={"file": (io.BytesIO(rows.encode("utf-8")), "partenaires.csv")},
@@ -265,17 +340,53 @@ def build_world(app: Flask, client: Any, tmp_path: Any) -> World:
     client.post(uploaded.location, data={"col_0": "first_name", "col_1": "last_name", "col_2": "email",
                                          "col_3": "organisation_name", "mode": "update"})
 
+    # A project with a funding line and its next step (a task of the admin's), a task of the admin's about a
+    # contact, a letter template, an image uploaded for a letter, a plan import at its columns step.
+    project = projects.create_project(
+        projects.ProjectInput(organisation_id=organisation.id, title="Nouvelle ligne de découpe laser",
+                              owner_id=admin.id, contact_id=contact.id, investment="250000"),
+        "Premier rendez-vous sur site", date.today() + timedelta(days=7), user_id=admin.id)
+    project_funding = projects.add_funding(project, FundingInput(
+        funder_id=funder.id, scheme="Fonds Territoires d'industrie", amount_requested=Decimal("80000"),
+        amount_granted="60000", status="accorde", decided_on=date.today()))
+    tasks.create_task(tasks.TaskInput(title="Envoyer le compte rendu", due_on=date.today() - timedelta(days=1),
+                                      owner_id=admin.id, contact_id=contact.id), admin.id)
+    campaigns.save_as_template(sent_campaign, "Lettre mensuelle", author_id=admin.id)
+    picture = io.BytesIO()
+    PILImage.new("RGB", (40, 20), (10, 80, 160)).save(picture, format="PNG")
+    images.store(picture.getvalue(), "bandeau.png", uploaded_by_id=admin.id)
+    plan_rows = "Numéro;Intitulé;Axe\n3.1;Atelier partagé;Attractivité\n"
+    plan_import_token = imports.save_upload("plan.csv", plan_rows.encode("utf-8")).token
+
+    # Bounce reports: one tied to a mail of ours, one tied to none.
+    bounced = factories.sent_to("ancien.contact@example.org", days_ago=2)
+    bounces.record_bounce("ancien.contact@example.org", permanent=True, delivery_id=bounced.id,
+                          detail="550 5.1.1 boîte inconnue", matched_by=BounceMatch.MESSAGE_ID)
+    bounces.record_unmatched("inconnu@example.org", permanent=False, detail="452 boîte pleine")
+
+    # The sent letter has a counted link, clicked once; the editor's letter shows an image and an event card.
+    campaign_links.register(sent_campaign, '<p><a href="https://example.org/programme">Le programme</a></p>')
+    db.session.flush()
+    link = db.session.scalars(sa.select(CampaignLink).where(CampaignLink.campaign_id == sent_campaign.id)).one()
+    campaign_links.follow(sent_campaign.id, link.id)
+    # Someone came to the door without an invitation; another, known but not invited, is found by a search.
+    walk_ins.admit_new_person(event, walk_ins.WalkIn(first_name="Gaël", last_name="Exemple-Durand",
+                                                     organisation="Fonderie Exemple",
+                                                     email="gael.exemple-durand@example.org"), user_id=admin.id)
+
     db.session.commit()
     world = World(organisation=organisation, contact=contact, twin=twin, subscriber=subscriber, pending=pending,
                   user=editor, event=event, invitation=invitation, campaign=campaign, sent_campaign=sent_campaign,
                   segment=segment, action=item, funding=funding, session=session, versions=[first, second],
-                  import_token=import_token, mail_key=mail_key)
+                  import_token=import_token, mail_key=mail_key, project=project, project_funding=project_funding,
+                  plan_import_token=plan_import_token, walk_in_search="Exemple")
     world.tokens = {
         "reset": _token(password_tokens.reset_url(editor)),
         "confirm": _token(links.confirm_url(unconfirmed)),
         "preferences": _token(links.preferences_url(subscriber)),
         "unsubscribe": _token(links.unsubscribe_url(subscriber)),
         "rsvp": _token(rsvp_url(invitation)),
+        "letter_rsvp": _token(letter_blocks.answer_url(event.id, twin)),  # a letter's reader not yet invited
         "proposal": _token(proposals.proposal_url(contact)),
     }
     return world
@@ -287,15 +398,23 @@ FIRST_STOP = """() => { const e = document.activeElement;
 
 
 def _check(page: Any, base: str, path: str, failures: dict[str, str], status: int = 200,
-           app_page: bool = True) -> None:
+           app_page: bool = True, endpoint: str = "", shows: list[str] | None = None) -> None:
     """axe's verdict on the page at ``path``; on a page of the application, also: the first Tab stop is the skip
     link, shown with a visible focus outline, and the footer links the déclaration d'accessibilité."""
     response = page.goto(base + path)
     if response is None or response.status != status or _path(page.url) != path:
         failures[path] = f"  answered {response and response.status} at {page.url} (expected {status} here)"
         return
+    problems = []
+    if endpoint in OPENS:
+        page.locator(OPENS[endpoint]).first.evaluate("details => { details.open = true; }")
+    for selector in SHOWS.get(endpoint, []) if shows is None else shows:
+        try:
+            page.locator(selector).first.wait_for(state="visible", timeout=5_000)
+        except Exception:  # noqa: BLE001 - Playwright's TimeoutError: said below, the walk goes on
+            problems.append(f"  does not show {selector!r}")
     found = violations(page)
-    problems = [describe(found)] if found else []
+    problems += [describe(found)] if found else []
     if app_page:
         page.keyboard.press("Tab")
         is_skip, text, outline, on_screen = page.evaluate(FIRST_STOP)
@@ -311,20 +430,22 @@ def _check(page: Any, base: str, path: str, failures: dict[str, str], status: in
 @pytest.mark.slow
 def test_every_page_passes_axe_wcag_21_aa(app: Flask, client: Any, login: Any, live_server: Any,
                                           _playwright_browser: Any, tmp_path: Any) -> None:
-    login("admin")
-    world = build_world(app, client, tmp_path)
+    admin = login("admin")
+    world = build_world(app, client, tmp_path, admin)
     with app.test_request_context():
         public = {endpoint: _path(url_for(endpoint, **values(world))) for endpoint, values in PUBLIC.items()}
-        back_office = {endpoint: _path(url_for(endpoint, **values(world)))
-                       for endpoint, values in BACK_OFFICE.items()}
+        back_office = [(endpoint, _path(url_for(endpoint, **values(world))), None)
+                       for endpoint, values in BACK_OFFICE.items()]
+        back_office += [(endpoint, _path(url_for(endpoint, **values(world))), shows)
+                        for endpoint, values, shows in MORE_BACK_OFFICE]
 
     failures: dict[str, str] = {}
     visitor = _playwright_browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
     try:
         page = visitor.new_page()
         page.set_default_timeout(15_000)
-        for path in public.values():
-            _check(page, live_server.url, path, failures)
+        for endpoint, path in public.items():
+            _check(page, live_server.url, path, failures, endpoint=endpoint)
         for path in EXTRA_PUBLIC:
             _check(page, live_server.url, path, failures, status=_status_of(client, path))
     finally:
@@ -342,9 +463,10 @@ def test_every_page_passes_axe_wcag_21_aa(app: Flask, client: Any, login: Any, l
             page.get_by_label("Mot de passe").fill(PASSWORD)
             page.get_by_role("button", name="Se connecter").click()
             page.wait_for_url("**/admin/")
-            for endpoint, path in back_office.items():
+            for endpoint, path, shows in back_office:
                 if (endpoint in SANDBOXED) is sandboxed:
-                    _check(page, live_server.url, path, failures, app_page=not sandboxed)
+                    _check(page, live_server.url, path, failures, app_page=not sandboxed, endpoint=endpoint,
+                           shows=shows)
         finally:
             admin.close()
     assert len(public) + len(back_office) >= 60
