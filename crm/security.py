@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hmac
 import re
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache, wraps
@@ -166,6 +165,7 @@ class _FastSigner:
     def __init__(self, serializer: URLSafeTimedSerializer) -> None:
         self.serializer = serializer
         signer = serializer.make_signer(serializer.salt)
+        self.signer = signer  # its get_timestamp() dates the token, as itsdangerous does (tests move it)
         self.sep = signer.sep.encode() if isinstance(signer.sep, str) else signer.sep
         self.mac = hmac.new(signer.derive_key(), digestmod=signer.digest_method)
         self._second, self._stamp = -1, b""
@@ -174,7 +174,7 @@ class _FastSigner:
         payload = self.serializer.serializer.dumps(value, separators=(",", ":")).encode("utf-8")
         payload = (self.serializer.dump_payload(value) if len(payload) >= self.COMPRESS_FROM
                    else base64_encode(payload))
-        second = int(time.time())
+        second = self.signer.get_timestamp()
         if second != self._second:
             self._second, self._stamp = second, base64_encode(int_to_bytes(second))
         signed = payload + self.sep + self._stamp

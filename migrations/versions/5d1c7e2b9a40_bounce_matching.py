@@ -16,7 +16,7 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('bounces', schema=None) as batch_op:
+    with op.batch_alter_table('bounces', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         # Every report recorded before was applied: the default says so for the rows already there.
         batch_op.add_column(sa.Column('applied', sa.Boolean(), server_default=sa.true(), nullable=False))
         batch_op.add_column(sa.Column('matched_by', sa.String(length=12), nullable=True))
@@ -24,7 +24,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('bounces', schema=None) as batch_op:
+    with op.batch_alter_table('bounces', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.drop_index('ix_bounces_applied_created_at')
         batch_op.drop_column('matched_by')
         batch_op.drop_column('applied')

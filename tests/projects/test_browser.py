@@ -70,6 +70,8 @@ def test_from_the_signup_form_to_a_funded_project(app: Any, live_server: Any, pa
     assert any("suit désormais votre projet" in m.body for m in outbox if "lea.demo" in m.recipients[0])
 
     # On the board, in its first column, with its next step; dragged to « qualification ».
+    # A screen tall enough to hold a card and the column it is dragged to (a mouse drag does not scroll).
+    page.set_viewport_size({"width": 1280, "height": 1200})
     page.goto(f"{live_server.url}/admin/projets/")
     card = page.locator(f'.board-card[data-project="{project.id}"]')
     expect(_column(page, "premier_echange").locator(".board-card")).to_have_count(1)
