@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from crm.extensions import db
-from tests.test_migrations import empty_database
+from tests.test_migrations import empty_database, insert_contact
 
 BEFORE, AFTER = "e6a101fc51c5", "c5a1e7d3f902"
 
@@ -18,11 +18,7 @@ def test_a_populated_database_upgrades_then_keeps_another_address(database_url: 
     with empty_database(database_url, tmp_path):
         upgrade(revision=BEFORE)
         with db.engine.begin() as connection:
-            connection.execute(sa.text(
-                "INSERT INTO contacts (civility, first_name, last_name, first_name_key, last_name_key, email, phone, "
-                "job_title, ambassador_status, language, link_secret, created_at, updated_at) "
-                "VALUES ('', 'P', 'N', 'p', 'n', 'p@example.org', '', '', 'none', 'fr', 'abcdefabcdefabcdef', "
-                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            insert_contact(connection)
         upgrade(revision=AFTER)
         with db.engine.begin() as connection:
             connection.execute(sa.text(

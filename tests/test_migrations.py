@@ -64,6 +64,18 @@ def empty_database(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             engine.dispose()
 
 
+def insert_contact(connection: sa.Connection, email: str = "p@example.org", *, organisation: str | None = None,
+                   ambassador: str = "none") -> None:
+    """A contact row as every revision since the link secret holds it, for migration tests on a populated
+    database; ``organisation``: the name of an organisation row already inserted."""
+    connection.execute(sa.text(
+        "INSERT INTO contacts (civility, first_name, last_name, first_name_key, last_name_key, email, phone, "
+        "job_title, ambassador_status, language, link_secret, organisation_id, created_at, updated_at) "
+        "VALUES ('', 'P', 'N', 'p', 'n', :email, '', '', :ambassador, 'fr', 'abcdefabcdefabcdef', "
+        "(SELECT id FROM organisations WHERE name = :organisation), CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
+        {"email": email, "organisation": organisation, "ambassador": ambassador})
+
+
 def test_upgrade_from_empty_matches_the_models(database_url: str, tmp_path: Path) -> None:
     with empty_database(database_url, tmp_path):
         upgrade()

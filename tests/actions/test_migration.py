@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from crm.extensions import db
-from tests.test_migrations import empty_database
+from tests.test_migrations import empty_database, insert_contact
 
 BEFORE, AFTER = "fbe0646772f0", "baff13b7969f"
 
@@ -21,11 +21,7 @@ def test_a_populated_database_upgrades_then_holds_an_action(database_url: str, t
                 "INSERT INTO organisations (name, name_key, address, commune, commune_key, website, created_at, "
                 "updated_at) VALUES ('Fonderie Démo', 'fonderie demo', '', '', '', '', CURRENT_TIMESTAMP, "
                 "CURRENT_TIMESTAMP)"))
-            connection.execute(sa.text(
-                "INSERT INTO contacts (civility, first_name, last_name, first_name_key, last_name_key, email, phone, "
-                "job_title, ambassador_status, language, link_secret, organisation_id, created_at, updated_at) "
-                "VALUES ('', 'P', 'N', 'p', 'n', 'p@example.org', '', '', 'none', 'fr', 'abcdefabcdefabcdef', "
-                "(SELECT id FROM organisations), CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            insert_contact(connection, organisation="Fonderie Démo")
             # The four axes are there already: the migrations ship the reference data.
             assert connection.scalar(sa.text("SELECT COUNT(*) FROM axes WHERE code = 'foncier'")) == 1
         upgrade(revision=AFTER)

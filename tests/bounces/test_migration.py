@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from crm.extensions import db
-from tests.test_migrations import empty_database
+from tests.test_migrations import empty_database, insert_contact
 
 BEFORE, AFTER = "3f8a2c5d7e91", "5d1c7e2b9a40"
 
@@ -17,11 +17,7 @@ def test_existing_bounces_stay_applied_and_unmatched_ones_can_be_recorded(databa
     with empty_database(database_url, tmp_path):
         upgrade(revision=BEFORE)
         with db.engine.begin() as connection:
-            connection.execute(sa.text(
-                "INSERT INTO contacts (civility, first_name, last_name, first_name_key, last_name_key, email, phone, "
-                "job_title, ambassador_status, language, link_secret, created_at, updated_at) "
-                "VALUES ('', 'P', 'N', 'p', 'n', 'p@example.org', '', '', 'none', 'fr', 'abcdefabcdefabcdef', "
-                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            insert_contact(connection)
             connection.execute(sa.text(
                 "INSERT INTO deliveries (kind, contact_id, dedupe_key, status, attempts, next_attempt_at, message_id, "
                 "sent_at, created_at) VALUES ('campaign', (SELECT id FROM contacts), 'k:1', 'bounced', 1, "

@@ -13,7 +13,7 @@ from crm.extensions import db
 from crm.partners.models import Contact
 from crm.segments import services
 from crm.segments.models import Segment
-from tests.test_migrations import empty_database
+from tests.test_migrations import empty_database, insert_contact
 
 BEFORE, AFTER = "c4e1a7d20b15", "c5e8a1d2f403"
 
@@ -41,12 +41,7 @@ def _populate(connection: sa.Connection) -> None:
             "CURRENT_TIMESTAMP)"), {"name": name, "key": name.lower(), "department": department})
 
     def contact(email: str, organisation: str | None, ambassador: str = "none") -> None:
-        connection.execute(sa.text(
-            "INSERT INTO contacts (civility, first_name, last_name, first_name_key, last_name_key, email, phone, "
-            "job_title, ambassador_status, language, link_secret, organisation_id, created_at, updated_at) "
-            "VALUES ('', 'P', 'N', 'p', 'n', :email, '', '', :ambassador, 'fr', 'abcdefabcdefabcdef', "
-            "(SELECT id FROM organisations WHERE name = :organisation), CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
-            {"email": email, "organisation": organisation, "ambassador": ambassador})
+        insert_contact(connection, email, organisation=organisation, ambassador=ambassador)
 
     organisation("Orne SA", "61")
     organisation("Club Orne", "61")
