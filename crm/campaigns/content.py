@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property, partial
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
@@ -30,6 +31,7 @@ from crm.extensions import db
 from crm.security import absolute_url
 from crm.forms import lazy_gettext as _l
 from crm.mail.models import Delivery
+from crm.mail.mime import PersonalMime
 from crm.mail.plaintext import html_to_text
 from crm.mail.rendering import compose, render_bodies
 from crm.partners.models import CIVILITIES
@@ -95,6 +97,11 @@ class Prepared:
     subject: str
     html: str
     text: str
+
+    @cached_property
+    def mime(self) -> PersonalMime:
+        """The bodies encoded once for all recipients, each person's values put in per message."""
+        return PersonalMime(self.text, self.html, MARKS, html.escape)
 
 
 _cache: dict[tuple[Any, ...], Prepared] = {}
@@ -163,26 +170,35 @@ def preview_draft(subject: str, preheader: str, body_markdown: str) -> Draft:
                  personalise(prepared.text, SAMPLE_CONTACT, links, escape=False), warnings)
 
 
+def _value(name: str, contact: Any, links: dict[str, str]) -> str:
+    """What goes where the marker ``name`` stands, for this person (raw text)."""
+    if name in LINKS:
+        return links.get(name, "")
+    if name in FIELDS:
+        return FIELDS[name](contact)
+    return blocks.personal_url(name, contact)
+
+
 def personalise(template: str, contact: Any, links: dict[str, str], *, escape: bool) -> str:
     def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name in LINKS:
-            raw = links.get(name, "")
-        elif name in FIELDS:
-            raw = FIELDS[name](contact)
-        else:
-            raw = blocks.personal_url(name, contact)
+        raw = _value(match.group(1), contact, links)
         return html.escape(raw) if escape else raw
 
     return MARKS.sub(value, template)
 
 
 def message_for(campaign: Campaign, contact: Any) -> Message:
+    """The letter as this person receives it: the bodies prepared and encoded once per letter, this person's
+    values (fields, personal links) put in."""
     headers = list_unsubscribe_headers(contact)
     # The footer's unsubscribe link is the one-click URL of the header (one signature less per message).
     links = {"preferences_url": preferences_url(contact),
              "unsubscribe_url": headers["List-Unsubscribe"].strip().removeprefix("<").removesuffix(">")}
-    return _compose(campaign, contact, contact.email, links, headers, count_clicks=True)
+    prepared = prepare(campaign, count_clicks=True)
+    mime = prepared.mime
+    values = {name: _value(name, contact, links) for name in mime.names}
+    return compose(contact.email, personalise(prepared.subject, contact, {}, escape=False), None, None,
+                   extra_headers=headers, message_factory=partial(mime.message, values))
 
 
 def test_message_for(campaign: Campaign, to: str) -> Message:
@@ -194,8 +210,8 @@ def test_message_for(campaign: Campaign, to: str) -> Message:
 
 
 def _compose(campaign: Campaign, contact: Any, to: str, links: dict[str, str], headers: dict[str, str] | None,
-             subject_prefix: str = "", *, count_clicks: bool = False) -> Message:
-    prepared = prepare(campaign, count_clicks=count_clicks)
+             subject_prefix: str = "") -> Message:
+    prepared = prepare(campaign)
     return compose(
         to,
         subject_prefix + personalise(prepared.subject, contact, {}, escape=False),

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.sql.dml import Insert
 
 from crm.db import utcnow
@@ -74,7 +75,8 @@ def queue_delivery(kind: str, dedupe_key: str, *, contact_id: int | None = None,
     return db.session.execute(stmt.returning(Delivery.__table__.c.id)).scalar()
 
 
-def claimable(now: datetime, only_ids: list[int] | None = None) -> list[sa.ColumnElement[bool]]:
+def claimable(now: datetime | sa.BindParameter[Any],
+              only_ids: list[int] | sa.BindParameter[Any] | None = None) -> list[sa.ColumnElement[bool]]:
     conditions = [Delivery.status == DeliveryStatus.QUEUED.value, Delivery.next_attempt_at <= now,
                   *(condition() for condition in hooks(CLAIM_FILTER_HOOK))]
     if only_ids is not None:
@@ -85,8 +87,13 @@ def claimable(now: datetime, only_ids: list[int] | None = None) -> list[sa.Colum
 def still_claimable(token: str) -> set[int]:
     """The rows of a claimed batch that the ``mail.claim_filter`` hooks still let through (a campaign paused
     after the claim holds its rows)."""
-    conditions = [condition() for condition in hooks(CLAIM_FILTER_HOOK)]
-    return set(db.session.scalars(sa.select(Delivery.id).where(Delivery.claim_token == token, *conditions)))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    statement = app.extensions.get("crm_still_claimable")
+    if statement is None:
+        conditions = [condition() for condition in hooks(CLAIM_FILTER_HOOK)]
+        statement = app.extensions["crm_still_claimable"] = sa.select(Delivery.id).where(
+            Delivery.claim_token == sa.bindparam("token", type_=sa.String), *conditions)
+    return set(db.session.scalars(statement, {"token": token}))
 
 
 def has_due(now: datetime, only_ids: list[int] | None = None) -> bool:
@@ -102,24 +109,44 @@ def claim_batch(limit: int, due_before: datetime, *, tries: int = 5, only_ids: l
     LIMIT n FOR UPDATE SKIP LOCKED)`` is not safe on PostgreSQL: the planner may rescan the subquery and claim
     far more than n rows.)"""
     token = uuid.uuid4().hex
-    due = (sa.select(Delivery.id).where(*claimable(due_before, only_ids))
-           .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
-    if _dialect() == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(db.session.scalars(due))
+    statements = _claim_statements(only_ids is not None)
+    parameters: dict[str, Any] = {"due_before": due_before, "limit": limit}
+    if only_ids is not None:
+        parameters["only_ids"] = only_ids
+    ids = list(db.session.scalars(statements[0], parameters))
     if not ids:
         db.session.commit()
         return None
-    result = db.session.execute(
-        sa.update(Delivery)
-        .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.QUEUED.value)
-        .values(status=DeliveryStatus.SENDING.value, claimed_at=utcnow(), claim_token=token)
-        .execution_options(synchronize_session=False)
-    )
+    result = db.session.execute(statements[1], {"ids": ids, "claimed_at": utcnow(), "token": token})
     db.session.commit()
     if not result.rowcount and tries > 1:  # type: ignore[attr-defined]
         return claim_batch(limit, due_before, tries=tries - 1, only_ids=only_ids)  # another sender took them first: try again
     return token
+
+
+def _claim_statements(with_ids: bool) -> tuple[sa.Select[Any], sa.Update]:
+    """The claim's two statements, built once per application and database (a sender claims hundreds of
+    batches: building and keying the statements cost more than running them)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    cache: dict[tuple[str, bool], tuple[sa.Select[Any], sa.Update]] = app.extensions.setdefault("crm_claims", {})
+    key = (_dialect(), with_ids)
+    statements = cache.get(key)
+    if statements is None:
+        due_type = Delivery.__table__.c.next_attempt_at.type
+        only_ids = sa.bindparam("only_ids", expanding=True) if with_ids else None
+        due = (sa.select(Delivery.id)
+               .where(*claimable(sa.bindparam("due_before", type_=due_type), only_ids))  # type: ignore[arg-type]
+               .order_by(Delivery.next_attempt_at, Delivery.id).limit(sa.bindparam("limit", type_=sa.Integer)))
+        if key[0] == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        take = (sa.update(Delivery)
+                .where(Delivery.id.in_(sa.bindparam("ids", expanding=True)),
+                       Delivery.status == DeliveryStatus.QUEUED.value)
+                .values(status=DeliveryStatus.SENDING.value, claim_token=sa.bindparam("token", type_=sa.String),
+                        claimed_at=sa.bindparam("claimed_at", type_=Delivery.__table__.c.claimed_at.type))
+                .execution_options(synchronize_session=False))
+        statements = cache[key] = (due, take)
+    return statements
 
 
 def take_back_stale_claims(lease_seconds: int, now: datetime | None = None) -> int:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import binascii
 import re
 import uuid
+from collections.abc import Callable, Mapping
 from functools import lru_cache
+from typing import Any
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
 
@@ -94,20 +96,29 @@ def _date(timestamp: float | None) -> str:
     return _last_date[1]
 
 
-def _simple(message: Message) -> bool:
+def _one_person(message: Message) -> bool:
     return (not message.attachments and not message.cc and not message.bcc and not message.reply_to
-            and len(message.recipients) == 1 and set(message.alts) <= {"html"} and message.body is not None
-            and message.charset in (None, "utf-8"))
+            and len(message.recipients) == 1 and message.charset in (None, "utf-8"))
 
 
-def serialise(message: Message) -> bytes:
+def _simple(message: Message) -> bool:
+    return _one_person(message) and set(message.alts) <= {"html"} and message.body is not None
+
+
+def serialise(message: Message, encoded: tuple[str, str | None] | None = None) -> bytes:
+    """The message's bytes; ``encoded``: its text and HTML bodies already quoted-printable (``PersonalMime``)."""
     sender = message.sender if isinstance(message.sender, str) else formataddr(message.sender)
     recipient = message.recipients[0]
     recipient = recipient if isinstance(recipient, str) else formataddr(recipient)
     boundary = f"==============={uuid.uuid4().hex}=="
-    html = message.alts.get("html")
+    if encoded is None:
+        html = message.alts.get("html")
+        text_part = _quoted_printable(message.body or "")
+        html_part = _quoted_printable(html) if html is not None else None
+    else:
+        text_part, html_part = encoded
     lines = [
-        _header("Content-Type", f'multipart/alternative; boundary="{boundary}"' if html is not None
+        _header("Content-Type", f'multipart/alternative; boundary="{boundary}"' if html_part is not None
                 else 'text/plain; charset="utf-8"'),
         "MIME-Version: 1.0",
         _header("Subject", message.subject or ""),
@@ -117,14 +128,13 @@ def serialise(message: Message) -> bytes:
         _header("Message-ID", message.msgId),
         *(_header(name, value) for name, value in (message.extra_headers or {}).items()),
     ]
-    text_part = _quoted_printable(message.body or "")
-    if html is None:
+    if html_part is None:
         lines += ["Content-Transfer-Encoding: quoted-printable", "", text_part]
     else:
         part = ["MIME-Version: 1.0", "Content-Transfer-Encoding: quoted-printable", ""]
         lines += [
             "", f"--{boundary}", 'Content-Type: text/plain; charset="utf-8"', *part, text_part,
-            f"--{boundary}", 'Content-Type: text/html; charset="utf-8"', *part, _quoted_printable(html),
+            f"--{boundary}", 'Content-Type: text/html; charset="utf-8"', *part, html_part,
             f"--{boundary}--", "",
         ]
     return CRLF.join(lines).encode("ascii")
@@ -147,3 +157,116 @@ def for_bulk(message: Message) -> Message:
     if type(message) in (Message, FlaskMailMessage):
         message.__class__ = BulkMessage
     return message
+
+
+# --- One letter, many recipients: the bodies encoded once, each person's values put in -------------------------
+
+QP_LINE = 76  # RFC 2045: encoded lines of at most 76 characters
+# Printable ASCII but "=" and the space: quoted-printable leaves such text as it is.
+_QP_AS_IT_IS = re.compile(r"[!-<>-~]+")
+
+
+def _piece(text: str, *, more: bool) -> str:
+    """``text`` quoted-printable; with ``more``, its last line ends with a soft line break ("=", within 76
+    characters), so whatever is encoded next continues the same decoded line. Pieces encoded one by one and put
+    end to end decode to the pieces' text end to end."""
+    soft = "=" + CRLF if more else ""
+    if _QP_AS_IT_IS.fullmatch(text):  # a link, a token, a plain word: only cut into lines
+        if len(text) < QP_LINE:
+            return text + soft
+        return ("=" + CRLF).join([text[i:i + QP_LINE - 1] for i in range(0, len(text), QP_LINE - 1)]) + soft
+    encoded = _quoted_printable(text)
+    if not encoded or encoded.endswith(CRLF):
+        return encoded
+    start = encoded.rfind(CRLF) + 2 if CRLF in encoded else 0
+    tail = encoded[start:]
+    if len(tail) > (QP_LINE - 1 if more else QP_LINE):  # (binascii lets a last "=20" run over)
+        cut = QP_LINE - 1  # room for the "=" of a soft break, never inside an "=XX" escape
+        if tail[cut - 1] == "=":
+            cut -= 1
+        elif tail[cut - 2] == "=":
+            cut -= 2
+        tail = tail[:cut] + "=" + CRLF + tail[cut:]
+    return encoded[:start] + tail + soft
+
+
+class PersonalBody:
+    """A body with slots (``slots``: a pattern whose first group names the value that goes there), its fixed
+    text encoded once; ``escape`` turns each value into what the body's language needs (HTML escaping)."""
+
+    def __init__(self, template: str, slots: re.Pattern[str], escape: Callable[[str], str] | None = None) -> None:
+        pieces = slots.split(template)
+        self.fixed, self.names = pieces[0::2], pieces[1::2]
+        if len(self.fixed) > 1 and self.fixed[-1] == "":  # ends with a value: nothing after it
+            self.fixed.pop()
+        self.escape = escape or (lambda value: value)
+        self.encoded_fixed = [_piece(text, more=i < len(self.names)) for i, text in enumerate(self.fixed)]
+
+    def text(self, values: Mapping[str, str]) -> str:
+        escape = self.escape
+        parts = [self.fixed[0]]
+        for i, name in enumerate(self.names, start=1):
+            parts.append(escape(values.get(name, "")))
+            if i < len(self.fixed):
+                parts.append(self.fixed[i])
+        return "".join(parts)
+
+    def encoded(self, values: Mapping[str, str]) -> str:
+        escape, fixed = self.escape, self.encoded_fixed
+        parts = [fixed[0]]
+        for i, name in enumerate(self.names, start=1):
+            more = i < len(fixed)
+            parts.append(_piece(escape(values.get(name, "")), more=more))
+            if more:
+                parts.append(fixed[i])
+        return "".join(parts)
+
+
+class PersonalMime:
+    """The text and HTML bodies of a letter sent to many people, written once; ``message`` makes one person's
+    message by putting their values in the slots (a few short strings to encode instead of the whole letter)."""
+
+    def __init__(self, text: str, html: str | None, slots: re.Pattern[str],
+                 escape_html: Callable[[str], str]) -> None:
+        self.text = PersonalBody(text, slots)
+        self.html = PersonalBody(html, slots, escape_html) if html is not None else None
+        self.names = frozenset(self.text.names) | (frozenset(self.html.names) if self.html else frozenset())
+
+    def message(self, values: Mapping[str, str], **fields: Any) -> PersonalMessage:
+        return PersonalMessage(self, values, **fields)
+
+
+class PersonalMessage(BulkMessage):
+    """A message whose bodies are a ``PersonalMime`` filled with one person's values. ``body`` and ``html`` read
+    as the filled text (they cannot be replaced); the bytes use the bodies encoded once."""
+
+    def __init__(self, mime: PersonalMime, values: Mapping[str, str], **fields: Any) -> None:
+        self.mime, self.values = mime, values
+        super().__init__(**fields)
+
+    @property  # type: ignore[override]
+    def body(self) -> str:
+        return self.mime.text.text(self.values)
+
+    @body.setter
+    def body(self, value: str | None) -> None:
+        if value is not None:
+            raise AttributeError("the body of a personal message comes from its letter")
+
+    @property  # type: ignore[override]
+    def html(self) -> str | None:
+        return self.mime.html.text(self.values) if self.mime.html is not None else None
+
+    @html.setter
+    def html(self, value: str | None) -> None:
+        if value is not None:
+            raise AttributeError("the body of a personal message comes from its letter")
+
+    def as_bytes(self) -> bytes:
+        if _one_person(self) and not self.alts:
+            try:
+                html = self.mime.html.encoded(self.values) if self.mime.html is not None else None
+                return signed(serialise(self, (self.mime.text.encoded(self.values), html)))
+            except ValueError:
+                pass
+        return super().as_bytes()

@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_mail import Message
 from sqlalchemy.orm import joinedload
 
@@ -201,6 +201,7 @@ class _Pass:
         self.max_attempts = current_app.config["SEND_MAX_ATTEMPTS"]
         self.depth = getattr(wire, "depth", WIRE_DEPTH)
         self.receivable_statements: dict[str, sa.Select[Any] | None] = {}
+        self.locale = str(get_locale())
 
     def send(self, batch: _Batch) -> None:
         self.unwritten.append(batch)
@@ -231,7 +232,10 @@ class _Pass:
                 self.throttle.wait()
             with _Timed(self.report, "wire"):
                 self.wire.submit(message, _envelope_from(delivery))
+                if self.throttle.interval:  # spaced by the throttle: each message leaves at its time
+                    self.wire.flush()
             self.in_flight.append((batch, delivery, message))
+        self.wire.flush()  # the children go on while this process claims and loads the next batch
         batch.submitted = True
         self.write_finished()
 
@@ -294,8 +298,12 @@ class _Pass:
             self.report.skipped += 1
             return None
         try:
-            with force_locale(_recipient_language(delivery)):
+            language = _recipient_language(delivery)
+            if language == self.locale:  # already the pass's language: no switch (a tenth of a render)
                 message = kind.render(delivery)
+            else:
+                with force_locale(language):
+                    message = kind.render(delivery)
         except Exception as exc:  # a rendering bug must not stop the whole campaign
             log.exception("rendering delivery %s failed", delivery.id)
             batch.outcome(delivery, DeliveryStatus.FAILED, error=f"erreur de rendu : {exc}")

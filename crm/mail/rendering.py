@@ -6,6 +6,7 @@ import email.charset
 import email.utils
 import socket
 from email.mime.text import MIMEText
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -110,11 +111,13 @@ def compose(
     *,
     extra_headers: dict[str, str] | None = None,
     sender: str | None = None,
+    message_factory: Callable[..., Message] | None = None,
 ) -> Message:
-    """A message from bodies already rendered; every header value is stripped of CR and LF. Its Message-ID is
+    """A message from bodies already rendered (or, with ``message_factory``, a message class that writes its own
+    bodies: crm.mail.mime.PersonalMime); every header value is stripped of CR and LF. Its Message-ID is
     in the sender's domain (receiving servers check it; the machine's host name means nothing to them)."""
     sender = clean_header(sender or current_app.config["MAIL_DEFAULT_SENDER"])
-    message = Message(
+    message = (message_factory or Message)(
         subject=clean_header(subject),
         recipients=[clean_header(to)],
         body=text,

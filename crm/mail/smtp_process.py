@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 from typing import IO, Any
 
 _LENGTH = struct.Struct("!I")
+FRAMES_PER_WRITE = 4
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,13 @@ class Envelope:
     rcpt_options: tuple[str, ...] = ()
 
 
-def _write(stream: IO[bytes], value: Any) -> None:
+def _frame(value: Any) -> bytes:
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_LENGTH.pack(len(payload)) + payload)
+    return _LENGTH.pack(len(payload)) + payload
+
+
+def _write(stream: IO[bytes], value: Any) -> None:
+    stream.write(_frame(value))
     stream.flush()
 
 
@@ -107,6 +112,8 @@ class _Frames:
         except (AttributeError, OSError, io.UnsupportedOperation):
             self.fd = None
         self.buffer = bytearray()
+        self.start = 0  # where the next frame begins in the buffer (what is before it was read)
+        self.peeked: tuple[Any, int] | None = None  # the next frame, already decoded by ``peek``, and its end
         self.eof = False
 
     def _fill(self, block: bool) -> bool:
@@ -121,29 +128,39 @@ class _Frames:
         if not data:
             self.eof = True
             return False
+        if self.start:  # frames already read leave the buffer once per read, not once per frame
+            del self.buffer[:self.start]
+            self.start = 0
         self.buffer += data
         return True
 
     def _end(self) -> int | None:
-        if len(self.buffer) < _LENGTH.size:
+        if len(self.buffer) - self.start < _LENGTH.size:
             return None
-        end = _LENGTH.size + _LENGTH.unpack_from(self.buffer)[0]
+        end = self.start + _LENGTH.size + _LENGTH.unpack_from(self.buffer, self.start)[0]
         return end if len(self.buffer) >= end else None
 
     def peek(self) -> Any:
         """The next frame if it has fully arrived (not consumed), else None, without waiting."""
+        if self.peeked is not None:
+            return self.peeked[0]
         while (end := self._end()) is None:
             if not self._fill(block=False):
                 return None
-        return pickle.loads(self.buffer[_LENGTH.size:end])
+        frame = pickle.loads(self.buffer[self.start + _LENGTH.size:end])
+        self.peeked = (frame, end)
+        return frame
 
     def next(self) -> Any:
         """The next frame, or None at the end of the stream."""
+        if self.peeked is not None:
+            (frame, self.start), self.peeked = self.peeked, None
+            return frame
         while (end := self._end()) is None:
             if not self._fill(block=True):
                 return None
-        frame = pickle.loads(self.buffer[_LENGTH.size:end])
-        del self.buffer[:end]
+        frame = pickle.loads(self.buffer[self.start + _LENGTH.size:end])
+        self.start = end
         return frame
 
 
@@ -270,8 +287,15 @@ def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
 
 def _serve_messages(frames: _Frames, replies: IO[bytes], settings: RelaySettings, session: _Session | None) -> None:
     in_session, held, parent = 0, False, os.getppid()
+    unflushed = 0  # answers "sent" written but not flushed: flushed in groups, and before waiting for input
     try:
-        while (frame := frames.next()) is not None and frame[0] in ("send", "go"):
+        while True:
+            if unflushed and (unflushed >= FRAMES_PER_WRITE or frames.peek() is None):
+                replies.flush()
+                unflushed = 0
+            frame = frames.next()
+            if frame is None or frame[0] not in ("send", "go"):
+                break
             if frame[0] == "go":
                 held = False
                 continue
@@ -301,8 +325,11 @@ def _serve_messages(frames: _Frames, replies: IO[bytes], settings: RelaySettings
             if last_of_session:
                 _quit(session.connection)
                 session = None
-            _write(replies, ("sent", None))
+            replies.write(_frame(("sent", None)))
+            unflushed += 1
     finally:
+        if unflushed:
+            replies.flush()
         if session is not None and session.connection.sock is not None:
             if session.opened is not None:  # the relay waits for content that will not come: no QUIT
                 session.connection.close()
@@ -333,6 +360,11 @@ class SmtpProcess:
                                          stdout=subprocess.PIPE)
         self._unanswered: deque[tuple[str, tuple[Any, ...]]] = deque()
         self._gone: Exception | None = None  # the child ended: every later answer is this error
+        # Messages submitted and not yet written to the child: written FRAMES_PER_WRITE at a time (or when an
+        # answer is awaited, or on ``flush``), so the child is woken once per group, not once per message.
+        # Never written if the sender stops first: they were not sent, and are not recorded as sent.
+        self._outgoing = bytearray()
+        self._waiting = 0
         try:
             self._send(asdict(settings))
         except BaseException:
@@ -358,11 +390,23 @@ class SmtpProcess:
         frame = ("send", (envelope.sender, envelope.recipients, envelope.data, envelope.mail_options,
                           envelope.rcpt_options))
         self._unanswered.append(frame)
-        self._send_or_note(frame)
+        if self._gone is None:
+            self._outgoing += _frame(frame)
+            self._waiting += 1
+            # Written once a group is ready, or at once while the child has few messages left (it would wait).
+            if self._waiting >= FRAMES_PER_WRITE or len(self._unanswered) - self._waiting < FRAMES_PER_WRITE:
+                self.flush()
+
+    def flush(self) -> None:
+        """Hands the messages submitted since the last write to the child, in one write."""
+        if self._outgoing:
+            data, self._outgoing, self._waiting = bytes(self._outgoing), bytearray(), 0
+            self._send_or_note(data, framed=True)
 
     def result(self) -> None:
         """Waits for the answer about the oldest message submitted; raises what the relay (or the connection)
         raised about it."""
+        self.flush()
         try:
             kind = self._answer()
             if kind == "held":  # behind a failure the caller has seen: the queue goes on
@@ -388,11 +432,16 @@ class SmtpProcess:
             raise error
         return str(kind)
 
-    def _send_or_note(self, value: Any) -> None:
+    def _send_or_note(self, value: Any, *, framed: bool = False) -> None:
         if self._gone is not None:
             return
         try:
-            self._send(value)
+            if framed:
+                assert self._process.stdin is not None
+                self._process.stdin.write(value)
+                self._process.stdin.flush()
+            else:
+                self._send(value)
         except OSError as exc:  # the child is gone
             self._gone = smtplib.SMTPServerDisconnected(f"processus d'envoi arrêté : {exc}")
 

@@ -70,6 +70,9 @@ class Wire(Protocol):
 
     depth: int  # messages to keep submitted ahead of their answers
 
+    def flush(self) -> None:
+        """Hands over what was submitted and is still held back (before the caller turns to other work)."""
+
     def result(self) -> None:
         """Waits until the oldest submitted message is accepted, or raises why not (smtplib's exceptions,
         OSError)."""
@@ -119,6 +122,10 @@ class RelayWire:
         process.submit(envelope_for(message, envelope_from))
         self._messages.append((message, process))
 
+    def flush(self) -> None:
+        for process in self.processes:
+            process.flush()
+
     def result(self) -> None:
         message, process = self._messages.popleft()
         try:
@@ -167,6 +174,9 @@ class DirectWire:
 
     def submit(self, message: Message, envelope_from: str | None = None) -> None:
         self._submitted.append((message, envelope_from))
+
+    def flush(self) -> None:
+        return None
 
     def result(self) -> None:
         message, envelope_from = self._submitted.popleft()

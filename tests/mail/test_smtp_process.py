@@ -105,3 +105,43 @@ def test_the_child_ends_with_its_input_as_when_the_sender_is_killed(smtp_sink: S
     assert child.wait(timeout=10) == 0
     process.close()
     assert smtp_sink.recipients() == ["a@example.org"]
+
+
+def test_messages_the_sender_still_holds_when_it_stops_never_leave(smtp_sink: SmtpSink) -> None:
+    """Messages are handed to the child in groups once it has a few in hand: those not handed over yet when the
+    sender stops are not sent (the pipeline puts them back in the queue, unsent)."""
+    process = _process(smtp_sink)
+    try:
+        for name in "abcdef":
+            process.submit(_envelope(f"{name}@example.org"))
+    finally:
+        process.close()
+    sent = smtp_sink.recipients()
+    assert sent == [f"{name}@example.org" for name in "abcd"]  # e and f were still held by the sender
+
+
+def test_frames_are_read_whole_whatever_the_reads_cut() -> None:
+    import os
+
+    from crm.mail.smtp_process import _frame, _Frames
+
+    frames = [("send", (f"n{i}", "x" * (i * 997 % 9000))) for i in range(60)]
+    data = b"".join(_frame(frame) for frame in frames)
+    read, write = os.pipe()
+    stream = os.fdopen(read, "rb")
+    reader = _Frames(stream)
+    received = []
+    position = 0
+    sizes = [3, 5000, 1, 60000, 12345] + [60000] * (len(data) // 60000 + 1)
+    for size in sizes:  # reads that cut frames anywhere (each under a pipe's capacity)
+        chunk = data[position:position + size]
+        position += len(chunk)
+        os.write(write, chunk)
+        while (ahead := reader.peek()) is not None:
+            assert reader.peek() == ahead  # looked at twice, taken once
+            received.append(reader.next())
+            assert len(received) <= len(frames)
+    os.close(write)
+    assert received == frames and reader.next() is None
+    stream.close()
+    assert len(reader.buffer) < 2 * 65536  # what was read leaves the buffer

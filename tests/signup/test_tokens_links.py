@@ -59,3 +59,13 @@ def test_a_link_acts_only_on_the_person_it_was_made_for(app):
         links.read_person("unsubscribe", token)
     with pytest.raises(TokenInvalid):  # the id alone, signed as before, no longer opens anything
         links.read_person("unsubscribe", make_token("unsubscribe", contact.id))
+
+
+def test_a_token_is_the_one_itsdangerous_would_make(app, monkeypatch):
+    """The fast signer writes, byte for byte, what URLSafeTimedSerializer.dumps writes for the same second."""
+    from itsdangerous import URLSafeTimedSerializer, TimestampSigner
+
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: 1_790_000_000)
+    reference = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="crm.preferences")
+    for value in ([7, "aB3_-x"], {"lettre": "Zoé « é » €"}, "x" * 200):
+        assert make_token("preferences", value) == reference.dumps(value)
