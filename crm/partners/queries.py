@@ -274,7 +274,8 @@ def _contact_matches(token: str, dialect: str) -> sa.ColumnElement[bool]:
     subqueries take part) and SQLite runs a MULTI-INDEX OR; either reads each matching contact once, instead of
     building the set of ids and then looking every one of them up again by its key."""
 
-    def among(column: InstrumentedAttribute[Any], ids: sa.Select[Any] | sa.CompoundSelect[Any]) -> sa.ColumnElement[bool]:
+    def among(column: InstrumentedAttribute[Any],
+              ids: sa.Select[Any] | sa.CompoundSelect[Any]) -> sa.ColumnElement[bool]:
         if dialect == "postgresql":
             return column == sa.any_(sa.func.array(ids.scalar_subquery()))
         return column.in_(ids)
