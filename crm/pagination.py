@@ -97,13 +97,21 @@ def _paginate_by_key(stmt: sa.Select[Any], page: int, per_page: int, count_limit
     """One statement gives both the count and the page: the keys of the matches in order, up to the count
     limit (or to the end of the page asked for, if further); the page's rows are then loaded by key. The
     conditions (a search's union of index scans) run once instead of twice, and the sort carries one column."""
+    return paginate_keys(stmt.with_only_columns(key), stmt.column_descriptions[0]["entity"], key, page, per_page,
+                         count_limit)
+
+
+def paginate_keys(keys: sa.Select[Any], entity: Any, key: Any, page: int, per_page: int,
+                  count_limit: int) -> Page[Any]:
+    """One page from a statement that selects the keys of the matches in order (the list's own, possibly shaped
+    for the planner), counting up to ``count_limit``; the page's rows of ``entity`` are then loaded by ``key``."""
+    page = page_number(page, per_page)
     start = (page - 1) * per_page
-    keys = list(db.session.scalars(stmt.with_only_columns(key).limit(max(count_limit + 1, start + per_page))))
-    total, capped = len(keys), len(keys) > count_limit
+    found = list(db.session.scalars(keys.limit(max(count_limit + 1, start + per_page))))
+    total, capped = len(found), len(found) > count_limit
     if capped:
         total = count_limit
-    window = keys[start:start + per_page]
-    entity = stmt.column_descriptions[0]["entity"]
+    window = found[start:start + per_page]
     rows = {getattr(row, key.key): row for row in db.session.scalars(
         sa.select(entity).where(key.in_(window))).unique()} if window else {}
     items = [rows[value] for value in window if value in rows]
