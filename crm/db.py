@@ -74,9 +74,6 @@ def search_key_type(length: int) -> sa.types.TypeEngine[str]:
     return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
 
 
-SQLITE_CACHE_KIB = 64 * 1024
-
-
 def tune_sqlite(engine: sa.Engine) -> None:
     """On SQLite, every connection uses the write-ahead log: the web app keeps reading while the scheduler writes,
     and a commit costs one write instead of a journal file created, synced and deleted. ``synchronous=NORMAL``
@@ -91,7 +88,4 @@ def tune_sqlite(engine: sa.Engine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")  # as PostgreSQL: ON DELETE CASCADE / SET NULL are obeyed
-            # The default page cache (2 MiB) holds little of a large base's indexes: each lookup of a search
-            # went to the file. The cache only grows as pages are read, up to this bound per connection.
-            cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             cursor.close()

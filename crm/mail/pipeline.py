@@ -14,6 +14,7 @@ import smtplib
 import threading
 import time
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import make_msgid
@@ -417,30 +418,91 @@ def _send_due(report: SendReport, max_batches: int | None, throttle: Throttle, o
 
 def _stream_batches(stream: _Pass, report: SendReport, max_batches: int | None, throttle: Throttle,
                     started: datetime, only_ids: list[int] | None) -> None:
-    """Claims and sends batch after batch. The next batch is claimed and loaded while the previous one's last
-    messages are on the wire; its outcomes are committed meanwhile, which must not expire the rows already
-    loaded (hence no expiry on commit during a pass: every row is read fresh by the query of its own batch)."""
+    """Claims and sends batch after batch. The next batch is claimed while this one is rendered and sent (in a
+    thread with its own session: the claim's write and commit are round trips to the database, during which
+    rendering goes on), and loaded while the previous one's last messages are on the wire; its outcomes are
+    committed meanwhile, which must not expire the rows already loaded (hence no expiry on commit during a
+    pass: every row is read fresh by the query of its own batch). A claim made ahead and not sent (the pass
+    stops) is released at once."""
     batch_size = current_app.config["SEND_BATCH_SIZE"]
-    while max_batches is None or report.batches < max_batches:
-        if _stop_requested.is_set():
-            report.stopped = "arrêt du processus demandé"
-            break
-        allowance = throttle.hourly_allowance()
-        if allowance is not None:
-            allowance -= len(stream.in_flight)  # sent, as far as the hourly limit is concerned
-            if allowance <= 0:
-                report.stopped = "limite horaire atteinte"
+    ahead = _ClaimAhead(current_app._get_current_object(), started, only_ids)  # type: ignore[attr-defined]
+    try:
+        while max_batches is None or report.batches < max_batches:
+            if _stop_requested.is_set():
+                report.stopped = "arrêt du processus demandé"
                 break
-        with _Timed(report, "database"):
-            token = claims.claim_batch(batch_size if allowance is None else min(allowance, batch_size), started,
-                                       only_ids=only_ids)
-            if token is None:
-                break
-            report.batches += 1
-            rows = list(db.session.scalars(
-                sa.select(Delivery).options(joinedload(Delivery.contact))
-                .where(Delivery.claim_token == token).order_by(Delivery.id)
-                .execution_options(populate_existing=True)
-            ))
-        stream.send(_Batch(token, rows))
-    stream.finish()
+            allowance = throttle.hourly_allowance()
+            if allowance is not None:
+                allowance -= len(stream.in_flight)  # sent, as far as the hourly limit is concerned
+                if allowance <= 0:
+                    report.stopped = "limite horaire atteinte"
+                    break
+            limit = batch_size if allowance is None else min(allowance, batch_size)
+            with _Timed(report, "database"):
+                token = ahead.take(limit)
+                if token is None:
+                    break
+                report.batches += 1
+                rows = list(db.session.scalars(
+                    sa.select(Delivery).options(joinedload(Delivery.contact))
+                    .where(Delivery.claim_token == token).order_by(Delivery.id)
+                    .execution_options(populate_existing=True)
+                ))
+            if max_batches is None or report.batches < max_batches:
+                following = batch_size if allowance is None else min(allowance - len(rows), batch_size)
+                if following > 0:
+                    ahead.start(following)
+            stream.send(_Batch(token, rows))
+        stream.finish()
+    finally:
+        ahead.close()
+
+
+class _ClaimAhead:
+    """The next batch's claim, made in a thread of its own (its own application context, so its own session and
+    connection) while the current batch is rendered and sent."""
+
+    def __init__(self, app: Any, started: datetime, only_ids: list[int] | None) -> None:
+        self.app, self.started, self.only_ids = app, started, only_ids
+        self.executor: ThreadPoolExecutor | None = None
+        self.pending: Future[str | None] | None = None
+        self.pending_limit = 0
+
+    def _in_context(self, work: Any, *args: Any) -> Any:
+        with self.app.app_context():
+            return work(*args)
+
+    def start(self, limit: int) -> None:
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-claim")
+        self.pending_limit = limit
+        self.pending = self.executor.submit(self._in_context, self._claim, limit)
+
+    def _claim(self, limit: int) -> str | None:
+        return claims.claim_batch(limit, self.started, only_ids=self.only_ids)
+
+    def take(self, limit: int) -> str | None:
+        """The token of the next batch: the claim made ahead if it is not larger than ``limit``, else a claim now."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            token = pending.result()
+            if token is None or self.pending_limit <= limit:
+                return token
+            self._release(token)  # the hourly allowance shrank meanwhile: claimed again at the right size
+        return self._claim(limit)
+
+    def _release(self, token: str) -> None:
+        assert self.executor is not None
+        self.executor.submit(self._in_context, claims.release_claim, token).result()
+
+    def close(self) -> None:
+        """A claim made ahead that will not be sent goes back to the queue."""
+        pending, self.pending = self.pending, None
+        try:
+            if pending is not None:
+                token = pending.result()
+                if token is not None:
+                    self._release(token)
+        finally:
+            if self.executor is not None:
+                self.executor.shutdown(wait=True)
