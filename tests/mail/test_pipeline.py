@@ -98,6 +98,32 @@ def test_claims_are_disjoint_and_stale_ones_are_taken_back(app: Flask, notice_ki
     assert db.session.get(Delivery, taken_id).status == "queued"
 
 
+def test_a_batch_claimed_ahead_goes_back_to_the_queue_when_the_pass_stops(smtp_app: Flask, smtp_sink: SmtpSink,
+                                                                           notice_kind: str,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next batch is claimed while one is sent: when the pass stops after that one (the scheduler is asked
+    to stop), the claim made ahead is released at once (not left to wait for the lease), and the next pass
+    sends it."""
+    import threading
+
+    smtp_app.config.update(SEND_BATCH_SIZE=3)
+    contact = subscriber("x@example.org", "X", "Y")
+    for i in range(8):
+        claims.queue_delivery(notice_kind, f"n:{i}", contact_id=contact.id, source_id=i + 1)
+    db.session.commit()
+    stop = threading.Event()
+    monkeypatch.setattr(pipeline, "_stop_requested", stop)
+    smtp_sink.on_message = lambda count: stop.set() if count >= 4 else None  # during the second batch
+    report = pipeline.send_due()
+    assert report.sent == 6 and report.stopped == "arrêt du processus demandé"
+    stop.clear()
+    db.session.expire_all()
+    statuses = dict(db.session.execute(sa.select(Delivery.status, sa.func.count()).group_by(Delivery.status)).all())
+    assert statuses == {"sent": 6, "queued": 2}
+    assert db.session.scalar(sa.select(sa.func.count()).where(Delivery.claim_token.is_not(None))) == 0
+    assert pipeline.send_due().sent == 2 and len(smtp_sink.recipients()) == 8
+
+
 def test_hourly_limit_stops_the_pass(smtp_app: Flask, smtp_sink: SmtpSink, notice_kind: str) -> None:
     smtp_app.config.update(SEND_RATE_PER_HOUR=3, SEND_BATCH_SIZE=2)
     contact = subscriber("x@example.org", "X", "Y")
