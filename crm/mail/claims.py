@@ -87,13 +87,19 @@ def claimable(now: datetime | sa.BindParameter[Any],
 def still_claimable(token: str) -> set[int]:
     """The rows of a claimed batch that the ``mail.claim_filter`` hooks still let through (a campaign paused
     after the claim holds its rows)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    statement = app.extensions.get("crm_still_claimable")
-    if statement is None:
-        conditions = [condition() for condition in hooks(CLAIM_FILTER_HOOK)]
-        statement = app.extensions["crm_still_claimable"] = sa.select(Delivery.id).where(
-            Delivery.claim_token == sa.bindparam("token", type_=sa.String), *conditions)
+    statement = _built_once("still_claimable", lambda: sa.select(Delivery.id).where(
+        Delivery.claim_token == sa.bindparam("token", type_=sa.String),
+        *(condition() for condition in hooks(CLAIM_FILTER_HOOK))))
     return set(db.session.scalars(statement, {"token": token}))
+
+
+def _built_once(name: str, build: Callable[[], Any]) -> Any:
+    """A statement built once per application (a sender runs it hundreds of times per pass: building and keying
+    it cost more than running it); its values are bound parameters."""
+    cache: dict[str, Any] = current_app.extensions.setdefault("crm_claim_statements", {})
+    if name not in cache:
+        cache[name] = build()
+    return cache[name]
 
 
 def has_due(now: datetime, only_ids: list[int] | None = None) -> bool:
@@ -130,28 +136,26 @@ def claim_batch(limit: int, due_before: datetime, *, tries: int = 5, only_ids: l
 
 
 def _claim_statements(with_ids: bool) -> tuple[sa.Select[Any], sa.Update]:
-    """The claim's two statements, built once per application and database (a sender claims hundreds of
-    batches: building and keying the statements cost more than running them)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    cache: dict[tuple[str, bool], tuple[sa.Select[Any], sa.Update]] = app.extensions.setdefault("crm_claims", {})
-    key = (_dialect(), with_ids)
-    statements = cache.get(key)
-    if statements is None:
-        due_type = Delivery.__table__.c.next_attempt_at.type
-        only_ids = sa.bindparam("only_ids", expanding=True) if with_ids else None
-        due = (sa.select(Delivery.id)
-               .where(*claimable(sa.bindparam("due_before", type_=due_type), only_ids))  # type: ignore[arg-type]
-               .order_by(Delivery.next_attempt_at, Delivery.id).limit(sa.bindparam("limit", type_=sa.Integer)))
-        if key[0] == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        take = (sa.update(Delivery)
-                .where(Delivery.id.in_(sa.bindparam("ids", expanding=True)),
-                       Delivery.status == DeliveryStatus.QUEUED.value)
-                .values(status=DeliveryStatus.SENDING.value, claim_token=sa.bindparam("token", type_=sa.String),
-                        claimed_at=sa.bindparam("claimed_at", type_=Delivery.__table__.c.claimed_at.type))
-                .execution_options(synchronize_session=False))
-        statements = cache[key] = (due, take)
-    return statements
+    """The claim's two statements (for this database, with or without a list of ids)."""
+    dialect = _dialect()
+    return _built_once(f"claim:{dialect}:{with_ids}", lambda: _build_claim_statements(dialect, with_ids))
+
+
+def _build_claim_statements(dialect: str, with_ids: bool) -> tuple[sa.Select[Any], sa.Update]:
+    due_type = Delivery.__table__.c.next_attempt_at.type
+    only_ids = sa.bindparam("only_ids", expanding=True) if with_ids else None
+    due = (sa.select(Delivery.id)
+           .where(*claimable(sa.bindparam("due_before", type_=due_type), only_ids))  # type: ignore[arg-type]
+           .order_by(Delivery.next_attempt_at, Delivery.id).limit(sa.bindparam("limit", type_=sa.Integer)))
+    if dialect == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    take = (sa.update(Delivery)
+            .where(Delivery.id.in_(sa.bindparam("ids", expanding=True)),
+                   Delivery.status == DeliveryStatus.QUEUED.value)
+            .values(status=DeliveryStatus.SENDING.value, claim_token=sa.bindparam("token", type_=sa.String),
+                    claimed_at=sa.bindparam("claimed_at", type_=Delivery.__table__.c.claimed_at.type))
+            .execution_options(synchronize_session=False))
+    return due, take
 
 
 def take_back_stale_claims(lease_seconds: int, now: datetime | None = None) -> int:
@@ -168,31 +172,29 @@ def take_back_stale_claims(lease_seconds: int, now: datetime | None = None) -> i
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
-def release(token: str, ids: list[int], *, error: str | None = None) -> None:
-    """Unsent rows of a batch go back to the queue as they were (no attempt counted). Flushes."""
-    if not ids:
-        return
-    db.session.execute(
+def release(token: str, ids: list[int] | None, *, error: str | None = None) -> int:
+    """Unsent rows of a batch (``ids``; None: every row of the claim) go back to the queue as they were (no
+    attempt counted). Returns how many. Flushes."""
+    if ids is not None and not ids:
+        return 0
+    result = db.session.execute(
         sa.update(Delivery)
-        .where(Delivery.id.in_(ids), Delivery.claim_token == token, Delivery.status == DeliveryStatus.SENDING.value)
+        .where(*([Delivery.id.in_(ids)] if ids is not None else []), Delivery.claim_token == token,
+               Delivery.status == DeliveryStatus.SENDING.value)
         .values(status=DeliveryStatus.QUEUED.value, claim_token=None, claimed_at=None,
                 **({"last_error": error[:500]} if error else {}))
         .execution_options(synchronize_session=False)
     )
     db.session.flush()
+    return result.rowcount or 0  # type: ignore[attr-defined]
 
 
 def release_claim(token: str) -> int:
-    """Every row of a claim still unsent goes back to the queue as it was, and COMMITS (a claim made ahead of
-    a pass that stopped). Returns how many."""
-    result = db.session.execute(
-        sa.update(Delivery)
-        .where(Delivery.claim_token == token, Delivery.status == DeliveryStatus.SENDING.value)
-        .values(status=DeliveryStatus.QUEUED.value, claim_token=None, claimed_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    """Every row of a claim still unsent goes back to the queue, and COMMITS (a claim made ahead of a pass that
+    stopped). Returns how many."""
+    released = release(token, None)
     db.session.commit()
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return released
 
 
 _OUTCOME = Delivery.__table__.update().where(

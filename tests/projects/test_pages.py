@@ -243,3 +243,22 @@ def test_an_editor_creates_and_edits_a_project_and_absurd_input_gets_a_french_an
     assert item.title == "Nouvelle cisaille numérique" and item.kind == "innovation" and item.jobs_created == 3
     history = _page(client.get(f"/admin/projets/{item.id}"))
     assert "Nature : Investissement productif → Innovation" in history
+
+
+def test_a_funding_line_form_goes_back_to_its_own_project_or_action(client, login) -> None:
+    """Projects and actions share the funding line's form; each page keeps its heading and its way back."""
+    from tests.actions.helpers import action, granted_line
+
+    first, _late = _two_projects()
+    funder = organisation("Région Fictive")
+    project_line = grant(first, funder)
+    item = action("2.1", "Vitrine industrielle")
+    action_line = granted_line(item, funder, "5000")
+    db.session.commit()
+    login("editor")
+    page = _page(client.get(f"/admin/projets/financements/{project_line.id}/modifier"))
+    assert "Ligne de financement — Ligne d'injection" in page
+    assert f'href="/admin/projets/{first.id}"' in page and 'name="amount_granted"' in page
+    page = _page(client.get(f"/admin/plan-d-actions/financements/{action_line.id}/modifier"))
+    assert "Ligne de financement — 2.1 Vitrine industrielle" in page
+    assert f'href="/admin/plan-d-actions/{item.id}"' in page and 'name="amount_granted"' in page
