@@ -109,8 +109,13 @@ def paginate_keys(keys: sa.Select[Any], entity: Any, key: Any, page: int, per_pa
     start = (page - 1) * per_page
     found = list(db.session.scalars(keys.limit(max(count_limit + 1, start + per_page))))
     total, capped = len(found), len(found) > count_limit
-    if capped:
-        total = count_limit
+    return page_of_keys(found, entity, key, page, per_page, count_limit if capped else total, capped)
+
+
+def page_of_keys(found: Sequence[Any], entity: Any, key: Any, page: int, per_page: int, total: int,
+                 capped: bool) -> Page[Any]:
+    """The page ``page`` of the keys ``found`` (in the list's order): its rows of ``entity`` loaded by ``key``."""
+    start = (page - 1) * per_page
     window = found[start:start + per_page]
     rows = {getattr(row, key.key): row for row in db.session.scalars(
         sa.select(entity).where(key.in_(window))).unique()} if window else {}

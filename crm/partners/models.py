@@ -152,8 +152,14 @@ class Organisation(TimestampMixin, db.Model):
 
 class Contact(TimestampMixin, db.Model):
     __tablename__ = "contacts"
+    # The search's ways in (last name, first name, e-mail, organisation) each carry the name keys, the id and the
+    # organisation: a search's matches, their sort keys and what the list's filters look up come from the index
+    # alone, without reading each contact's row (see crm.partners.queries.contact_list_keys).
     __table_args__ = (
-        sa.Index("ix_contacts_name_keys", "last_name_key", "first_name_key"),
+        sa.Index("ix_contacts_name_keys", "last_name_key", "first_name_key", "id", "organisation_id"),
+        sa.Index("ix_contacts_first_name_key", "first_name_key", "last_name_key", "id", "organisation_id"),
+        sa.Index("ix_contacts_email_keys", "email", "last_name_key", "first_name_key", "id", "organisation_id"),
+        sa.Index("ix_contacts_organisation_id", "organisation_id", "last_name_key", "first_name_key", "id"),
         sa.Index("ix_contacts_ambassador_status_last_name_key", "ambassador_status", "last_name_key"),
     )
 
@@ -161,7 +167,7 @@ class Contact(TimestampMixin, db.Model):
     civility: Mapped[str] = mapped_column(sa.String(5), default="")
     first_name: Mapped[str] = mapped_column(sa.String(100), default="")
     last_name: Mapped[str] = mapped_column(sa.String(100), default="")
-    first_name_key: Mapped[str] = mapped_column(search_key_type(100), default="", index=True)
+    first_name_key: Mapped[str] = mapped_column(search_key_type(100), default="")
     last_name_key: Mapped[str] = mapped_column(search_key_type(100), default="")
     # Nullable only so that erasure can empty it; forms always require it.
     email: Mapped[str | None] = mapped_column(search_key_type(254), unique=True)
@@ -170,9 +176,7 @@ class Contact(TimestampMixin, db.Model):
     email_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     phone: Mapped[str] = mapped_column(sa.String(30), default="")
     job_title: Mapped[str] = mapped_column(sa.String(120), default="")
-    organisation_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True
-    )
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="SET NULL"))
     ambassador_status: Mapped[str] = mapped_column(sa.String(12), default=AmbassadorStatus.NONE.value)
     ambassador_since: Mapped[date | None]
     kit_sent_on: Mapped[date | None]

@@ -12,10 +12,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.util import ClauseAdapter
 
 from crm.extensions import db, hooks
-from crm.pagination import Page, paginate, paginate_keys, table_estimate
+from crm.pagination import Page, page_number, page_of_keys, paginate, paginate_keys, table_estimate
 from crm.partners.models import (
     Axis,
     ClubMembership,
@@ -38,6 +39,8 @@ PREFIX_END = "\uffff"
 MAX_SEARCH_TOKENS = 4
 # Lists count matches up to this many and then say "plus de …": the count never walks a whole large base.
 LIST_COUNT_LIMIT = 1000
+# A search matching more than LIST_COUNT_LIMIT contacts: its count is estimated from at least this many listed.
+COUNT_SAMPLE = 100
 
 
 @dataclass
@@ -104,12 +107,23 @@ def _tokens(q: str) -> list[str]:
     return search_key(q).split()[:MAX_SEARCH_TOKENS]
 
 
-def _current_club_member(organisation_id: sa.ColumnElement[Any], today: date) -> sa.Exists:
-    return sa.exists().where(
+def _current_club_member(organisation_id: sa.ColumnElement[Any], today: date, row_by_row: bool = False) -> sa.Exists:
+    return _exists(
         ClubMembership.organisation_id == organisation_id,
         ClubMembership.joined_on <= today,
         sa.or_(ClubMembership.left_on.is_(None), ClubMembership.left_on > today),
+        row_by_row=row_by_row,
     )
+
+
+def _exists(*conditions: sa.ColumnElement[bool], row_by_row: bool = False) -> sa.Exists:
+    """EXISTS (the rows of ``conditions``). With ``row_by_row``, its subquery carries an OFFSET 0: PostgreSQL then
+    checks it for each row it is asked about, instead of hashing every row the subquery could match (all the
+    contacts of a sector, of an axis...), its choice when it expects to check many rows, which ignores a LIMIT:
+    the searched list checks a few hundred sorted matches and stops, whatever the size of the base."""
+    if not row_by_row:
+        return sa.exists().where(*conditions)
+    return sa.exists(sa.select(sa.literal_column("1")).where(*conditions).offset(_written_in(0)))
 
 
 def _contact_ids_matching(token: str) -> sa.CompoundSelect[Any]:
@@ -164,8 +178,10 @@ def contacts_statement(filters: PartnerFilters, today: date | None = None) -> sa
     return stmt.order_by(*_contact_order(filters.sort))
 
 
-def contact_conditions(filters: PartnerFilters, today: date | None = None) -> list[sa.ColumnElement[bool]]:
-    """The WHERE conditions on ``Contact`` for these filters; segments build their audiences on them."""
+def contact_conditions(filters: PartnerFilters, today: date | None = None,
+                       row_by_row: bool = False) -> list[sa.ColumnElement[bool]]:
+    """The WHERE conditions on ``Contact`` for these filters; segments build their audiences on them. With
+    ``row_by_row``, for a list that checks them on a few sorted rows and stops (see ``_exists``)."""
     today = today or date.today()
     conditions: list[sa.ColumnElement[bool]] = []
     for token in _tokens(filters.q):
@@ -174,27 +190,30 @@ def contact_conditions(filters: PartnerFilters, today: date | None = None) -> li
     if organisation_conditions:
         # Correlated, so that a selective search drives the plan rather than "every contact in the region".
         conditions.append(
-            sa.exists().where(Organisation.id == Contact.organisation_id, *organisation_conditions)
+            _exists(Organisation.id == Contact.organisation_id, *organisation_conditions, row_by_row=row_by_row)
         )
     if filters.sector:
         sector_id = _sector_id(filters.sector)
         conditions.append(
             sa.or_(
-                sa.exists().where(contact_sectors.c.contact_id == Contact.id, contact_sectors.c.sector_id == sector_id),
-                sa.exists().where(
+                _exists(contact_sectors.c.contact_id == Contact.id, contact_sectors.c.sector_id == sector_id,
+                        row_by_row=row_by_row),
+                _exists(
                     organisation_sectors.c.organisation_id == Contact.organisation_id,
                     organisation_sectors.c.sector_id == sector_id,
+                    row_by_row=row_by_row,
                 ),
             )
         )
     if filters.axis:
         conditions.append(
-            sa.exists().where(contact_axes.c.contact_id == Contact.id, contact_axes.c.axis_id == _axis_id(filters.axis))
+            _exists(contact_axes.c.contact_id == Contact.id, contact_axes.c.axis_id == _axis_id(filters.axis),
+                    row_by_row=row_by_row)
         )
     if filters.club == "yes":
-        conditions.append(_current_club_member(Contact.organisation_id, today))
+        conditions.append(_current_club_member(Contact.organisation_id, today, row_by_row))
     elif filters.club == "no":
-        conditions.append(~_current_club_member(Contact.organisation_id, today))
+        conditions.append(~_current_club_member(Contact.organisation_id, today, row_by_row))
     if filters.ambassador:
         conditions.append(Contact.ambassador_status == filters.ambassador)
     if getattr(filters, "newsletter", ""):
@@ -268,53 +287,110 @@ def _with_estimate(result: Page[Any], filters: PartnerFilters, table: sa.Table) 
     return result
 
 
-def _contact_matches(token: str, dialect: str) -> sa.ColumnElement[bool]:
-    """The same matches as ``Contact.id IN (_contact_ids_matching(token))``, written as one OR of conditions on
-    the contact that each index serves: PostgreSQL ORs bitmap index scans (``= ANY(ARRAY(…))`` lets the
-    subqueries take part) and SQLite runs a MULTI-INDEX OR; either reads each matching contact once, instead of
-    building the set of ids and then looking every one of them up again by its key."""
-
-    def among(column: InstrumentedAttribute[Any],
-              ids: sa.Select[Any] | sa.CompoundSelect[Any]) -> sa.ColumnElement[bool]:
-        if dialect == "postgresql":
-            return column == sa.any_(sa.func.array(ids.scalar_subquery()))
-        return column.in_(ids)
-
-    return sa.or_(
+def _contact_branches(token: str) -> list[sa.ColumnElement[bool]]:
+    """The ways a token finds a contact, each a condition on the contact that one index serves: a range of its
+    last name, first name or e-mail (indexes that also carry the name keys, the id and the organisation, so the
+    matches and their sort keys come from the index alone), or the ids given by its other addresses, the later
+    words of its names, the organisations whose name or commune matches."""
+    return [
         starts_with(Contact.last_name_key, token),
         starts_with(Contact.first_name_key, token),
         starts_with(Contact.email, token),
-        among(Contact.id, sa.select(ContactEmail.contact_id).where(starts_with(ContactEmail.email, token))),
-        among(Contact.id, sa.select(contact_words.c.contact_id).where(starts_with(contact_words.c.word, token))),
-        among(Contact.organisation_id, _organisations_matching(token)),
-    )
+        Contact.id.in_(sa.select(ContactEmail.contact_id).where(starts_with(ContactEmail.email, token))),
+        Contact.id.in_(sa.select(contact_words.c.contact_id).where(starts_with(contact_words.c.word, token))),
+        Contact.organisation_id.in_(_organisations_matching(token)),
+    ]
 
 
 def contact_list_keys(filters: PartnerFilters, dialect: str, today: date | None = None) -> sa.Select[Any]:
     """The ids of ``contacts_statement(filters)`` in the same order, shaped for the list page of a large base.
 
-    A search's matches grow with the base (a prefix matches a share of it). The matches are read once (see
-    ``_contact_matches``); on PostgreSQL they are sorted first and the other filters (department, sector, Club,
-    ...) then checked in that order, so the check stops as soon as the page and the count limit are reached
-    instead of looking up the organisation, sectors... of every match (the ``OFFSET 0`` keeps the planner
-    from merging the two steps). Without a search the plain statement is already driven by the sort's index."""
+    Without a search, the plain statement is driven by the sort's index. With one, its matches grow with the
+    base (a prefix matches a share of it), so each is read once, from an index where it can be: the union of
+    ``_contact_branches`` for the first word typed, with only the columns the sort and the filters need. The
+    matches are sorted and numbered (``position``; on PostgreSQL also counted, ``matched``); the other words and
+    filters (department, sector, Club...) are then checked in that order, row by row, so that the check stops
+    at the statement's LIMIT instead of looking up the organisation, sectors... of every match (the ``OFFSET 0``
+    keeps both planners from merging the two steps). PostgreSQL knows the matches come sorted and is told the
+    order; SQLite would sort them a second time after checking every one, so it is left to keep the order of its
+    sorted subquery, which ``_search_page`` checks on the positions returned."""
     tokens = _tokens(filters.q)
-    order = _contact_order(filters.sort)
+    order = [sa.asc(column) if isinstance(column, InstrumentedAttribute) else column
+             for column in _contact_order(filters.sort)]
     if not tokens:
         return contacts_statement(filters, today).with_only_columns(Contact.id)
-    others = contact_conditions(replace(filters, q=""), today)
-    search = [_contact_matches(token, dialect) for token in tokens]
-    if dialect != "postgresql":
-        return sa.select(Contact.id).where(*search, *others).order_by(*order)
-    matches = (sa.select(*Contact.__table__.c).where(*search).order_by(*order).offset(0)
-               .subquery("matches"))
+    first, *more = tokens
+    others = [*(Contact.id.in_(_contact_ids_matching(token)) for token in more),
+              *contact_conditions(replace(filters, q=""), today, row_by_row=True)]
+    used = {element for clause in [*others, *order] for element in visitors.iterate(clause)
+            if isinstance(element, sa.Column) and element.table is Contact.__table__}
+    columns = [column for column in Contact.__table__.c if column.primary_key or column in used]
+    found = (sa.union(*(sa.select(*columns).where(branch) for branch in _contact_branches(first)))
+             .cte("found").prefix_with("MATERIALIZED"))
+    in_found = ClauseAdapter(found).traverse
+    found_order = [in_found(column) for column in order]
+    matches = (sa.select(*found.c, sa.func.row_number().over(order_by=found_order).label("position"),
+                         sa.select(sa.func.count()).select_from(found).scalar_subquery().label("matched"))
+               .order_by(*found_order).offset(_written_in(0)).subquery("matches"))
     adapt = ClauseAdapter(matches).traverse
-    return sa.select(matches.c.id).where(*(adapt(condition) for condition in others)).order_by(
-        *(adapt(sa.asc(column) if isinstance(column, InstrumentedAttribute) else column) for column in order))
+    listed = sa.select(matches.c.id, matches.c.position, matches.c.matched)
+    listed = listed.where(*(adapt(condition) for condition in others))
+    return listed.order_by(*(adapt(column) for column in order)) if dialect == "postgresql" else listed
+
+
+def _search_page(filters: PartnerFilters, page: int, per_page: int, dialect: str) -> Page[Contact]:
+    """One page of a searched list. The matches that pass the filters are read in order up to the end of the
+    page (and at least ``COUNT_SAMPLE`` of them). If that reached the end of the matches, the count is exact; if
+    the search matches no more than ``LIST_COUNT_LIMIT`` contacts, they are all checked and the count is exact.
+    Beyond, checking every match would grow with the base: the count is estimated from the sample (the share
+    of the matches read so far that passed the filters, applied to all the matches) and shown as an estimate."""
+    page = page_number(page, per_page)
+    start = (page - 1) * per_page
+    keys = contact_list_keys(filters, dialect)
+    sample = max(start + per_page, COUNT_SAMPLE) + 1
+    rows = _ranked(keys, sample)
+    estimate = None
+    if len(rows) == sample:
+        matched = rows[0].matched
+        if matched <= LIST_COUNT_LIMIT:
+            rows = _ranked(keys, max(LIST_COUNT_LIMIT + 1, sample))
+        else:
+            estimate = _rounded(max(len(rows), round(matched * len(rows) / rows[-1].position)))
+    found = [row.id for row in rows]
+    # Without an estimate every match was read: the count is exact, whatever its size.
+    result = page_of_keys(found, Contact, Contact.id, page, per_page, len(found), estimate is not None)
+    result.estimate = estimate
+    return result
+
+
+def _ranked(keys: sa.Select[Any], limit: int) -> list[Any]:
+    """The first ``limit`` rows of ``contact_list_keys``'s search shape, in the order of their positions (which
+    SQLite keeps without being told: checked, and sorted again if it ever did not)."""
+    rows = list(db.session.execute(keys.limit(_written_in(limit))))
+    if any(earlier.position > later.position for earlier, later in zip(rows, rows[1:])):
+        in_order = keys.order_by(None).order_by(sa.literal_column("position"))
+        rows = list(db.session.execute(in_order.limit(_written_in(limit))))
+    return rows
+
+
+def _written_in(value: int) -> sa.BindParameter[int]:
+    """A LIMIT or OFFSET written into the statement rather than sent as a parameter: PostgreSQL then plans for
+    the few rows it will read (a filter checked row by row) instead of for all the matches (a filter hashed
+    over every contact of a sector, whose cost grows with the base)."""
+    return sa.bindparam(None, value, type_=sa.Integer, literal_execute=True)
+
+
+def _rounded(estimate: int) -> int:
+    """An estimate to two significant figures (1 347 -> 1 300): it says "about", not a precise count."""
+    magnitude = 10 ** max(0, len(str(estimate)) - 2)
+    return max(magnitude, round(estimate / magnitude) * magnitude)
 
 
 def list_contacts(filters: PartnerFilters, page: int, per_page: int) -> Page[Contact]:
-    keys = contact_list_keys(filters, db.session.get_bind().dialect.name)
+    dialect = db.session.get_bind().dialect.name
+    if _tokens(filters.q):
+        return _search_page(filters, page, per_page, dialect)
+    keys = contact_list_keys(filters, dialect)
     return _with_estimate(paginate_keys(keys, Contact, Contact.id, page, per_page, LIST_COUNT_LIMIT),
                           filters, Contact.__table__)
 
