@@ -5,9 +5,9 @@
 
     python benchmarks/admin_list.py --large 1000000 --runs 3
 
-Each size is seeded once (COPY on PostgreSQL), then measured ``--runs`` times; the plan of the slowest
-statement is printed for both sizes. On PostgreSQL the benchmark works in schemas of its own (dropped at the
-end). Target: p95 ratio <= 2.
+Each size is seeded once (COPY and VACUUM ANALYZE on PostgreSQL), then measured ``--runs`` times; the plan of
+the slowest statement is printed for both sizes. On PostgreSQL the benchmark works in schemas of its own
+(dropped at the end). Target: p95 ratio <= 2.
 """
 
 from __future__ import annotations
