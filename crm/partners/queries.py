@@ -350,17 +350,27 @@ def _search_page(filters: PartnerFilters, page: int, per_page: int, dialect: str
     sample = max(start + per_page, COUNT_SAMPLE) + 1
     rows = _ranked(keys, sample)
     estimate = None
+    total = None
     if len(rows) == sample:
         matched = rows[0].matched
-        if matched <= LIST_COUNT_LIMIT:
+        if _only_searched(filters):  # every match is listed: their number is the count
+            total = matched
+        elif matched <= LIST_COUNT_LIMIT:
             rows = _ranked(keys, max(LIST_COUNT_LIMIT + 1, sample))
         else:
             estimate = _rounded(max(len(rows), round(matched * len(rows) / rows[-1].position)))
     found = [row.id for row in rows]
-    # Without an estimate every match was read: the count is exact, whatever its size.
-    result = page_of_keys(found, Contact, Contact.id, page, per_page, len(found), estimate is not None)
+    # Without an estimate the count is exact, whatever its size: every match was read, or every match is listed.
+    result = page_of_keys(found, Contact, Contact.id, page, per_page, len(found) if total is None else total,
+                          estimate is not None)
     result.estimate = estimate
     return result
+
+
+def _only_searched(filters: PartnerFilters) -> bool:
+    """Nothing narrows the list but one word searched (no filter, no second word)."""
+    return len(_tokens(filters.q)) == 1 and not any(
+        getattr(filters, field.name) for field in fields(PartnerFilters) if field.name not in {"q", "sort"})
 
 
 def _ranked(keys: sa.Select[Any], limit: int) -> list[Any]:

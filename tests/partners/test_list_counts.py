@@ -67,6 +67,19 @@ def test_a_sample_that_reached_the_last_match_gives_the_exact_count(client, logi
     assert "1–2 " + ESTIMATED.format(11) in page  # the 10th read at position 19: 20 x 10 / 19 = 10.5…
 
 
+def test_a_search_without_filters_counts_its_matches_exactly_however_many(client, login, twenty_duponts,
+                                                                          monkeypatch) -> None:
+    login("viewer")
+    monkeypatch.setattr(queries, "LIST_COUNT_LIMIT", 5)
+    monkeypatch.setattr(queries, "COUNT_SAMPLE", 2)
+    page = _page(client, "q=dupont&sort=name")
+    assert "1–2 sur 20" in page and "environ" not in page
+    assert "Page 1 / 10" in page
+    # A second word narrows the matches of the first (A10…A19 among the 20): estimated again, from the 3 read
+    # at positions 10 to 12: 20 x 3 / 12 = 5.
+    assert "1–2 " + ESTIMATED.format(5) in _page(client, "q=dupont%20a1&sort=name")
+
+
 def test_matches_that_came_back_out_of_order_are_read_again_in_order(app, twenty_duponts) -> None:
     """SQLite keeps the order of the sorted matches without being told (a second ORDER BY would sort them again
     after checking every one): should it ever not, the positions show it and the rows are read again in order."""
