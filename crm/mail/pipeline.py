@@ -201,11 +201,12 @@ class _Pass:
     commits its own writes (the address-failure hooks', the release, a renderer's), and N's outcomes are
     written and committed in a thread of their own (``writer``) while the next messages of N+1 are rendered and
     held here, up to the wire's depth. N+1's first message is handed to the wire only once N's outcomes are
-    committed: a crash repeats at most one batch. At most one write is under way, and while it is nothing is on
-    the wire, so nothing is settled and no hook writes here. This session commits its writes before the thread
-    writes, and what a renderer wrote meanwhile before waiting for it: on SQLite (one writer at a time) neither
-    waits for the other's lock. The pass ends (``finish``, ``abandon``) by waiting for that write, then writing
-    what is left here."""
+    committed: a crash repeats at most one batch. A write is under way only within ``send``, from ``begin`` to
+    the batch's first message handed over (or its end), and meanwhile nothing is on the wire, so nothing is
+    settled and no hook writes here. This session commits its writes before the thread writes, and what a
+    renderer wrote meanwhile before waiting for it (``_wait_for``): on SQLite (one writer at a time) neither
+    waits for the other's lock. The pass ends writing what is left here (``finish``; ``abandon``, after waiting for a write
+    under way when the failure came)."""
 
     def __init__(self, wire: Wire, throttle: Throttle, report: SendReport) -> None:
         self.wire, self.throttle, self.report = wire, throttle, report
@@ -251,7 +252,6 @@ class _Pass:
         being written (``start_write``); rows of this batch no longer claimable are released first (it was
         claimed while the previous one was on the wire: what was held meanwhile, a campaign paused, goes back
         to the queue unsent). Returns the released ids."""
-        self.wait_written()  # a write not waited for yet (the previous batch sent nothing after its start)
         while self.in_flight:
             self.settle_oldest()
         with _Timed(self.report, "database"):
@@ -271,15 +271,11 @@ class _Pass:
 
     def wait_written(self) -> None:
         """Waits until the outcomes being written in the writer's thread are committed, re-raising its
-        failure here. This session first commits what a renderer wrote meanwhile (the write is not done yet:
-        on SQLite it could be waiting for this session's lock)."""
+        failure here."""
         writing, self.writing = self.writing, None
-        if writing is None:
-            return
-        with _Timed(self.report, "database"):
-            if not writing.done():
-                db.session.commit()
-            writing.result()
+        if writing is not None:
+            with _Timed(self.report, "database"):
+                _wait_for(writing)
 
     def submit(self, batch: _Batch, held: list[tuple[Delivery, Message]]) -> None:
         """Hands the held messages to the wire, in order, and empties ``held``."""
@@ -306,7 +302,6 @@ class _Pass:
 
     def finish(self) -> None:
         """The last messages are settled and every outcome known is written, here."""
-        self.wait_written()
         while self.in_flight:
             self.settle_oldest()
         self.write_here()
@@ -547,6 +542,15 @@ class _Worker:
             self.executor.shutdown(wait=True)
 
 
+def _wait_for(future: Future[T]) -> T:
+    """The result of a worker's item, its failure re-raised here. If it is not done, this session first commits
+    what it wrote meanwhile (a renderer's change, a hook's): on SQLite, one writer at a time, the item could be
+    waiting for this session's lock while this session waits for the item."""
+    if not future.done():
+        db.session.commit()
+    return future.result()
+
+
 class _ClaimAhead:
     """The next batch's claim, made in a thread of its own while the current batch is rendered and sent (not
     the writer's: a claim does not wait behind a batch's outcomes, nor these behind a claim)."""
@@ -568,21 +572,21 @@ class _ClaimAhead:
         """The token of the next batch: the claim made ahead if it is not larger than ``limit``, else a claim now."""
         pending, self.pending = self.pending, None
         if pending is not None:
-            token = pending.result()
+            token = _wait_for(pending)
             if token is None or self.pending_limit <= limit:
                 return token
             self._release(token)  # the hourly allowance shrank meanwhile: claimed again at the right size
         return self._claim(limit)
 
     def _release(self, token: str) -> None:
-        self.worker.submit(claims.release_claim, token).result()
+        _wait_for(self.worker.submit(claims.release_claim, token))
 
     def close(self) -> None:
         """A claim made ahead that will not be sent goes back to the queue."""
         pending, self.pending = self.pending, None
         try:
             if pending is not None:
-                token = pending.result()
+                token = _wait_for(pending)
                 if token is not None:
                     self._release(token)
         finally:

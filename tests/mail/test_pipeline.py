@@ -210,6 +210,41 @@ def test_a_refusals_hook_writes_are_committed_before_the_outcomes(smtp_app: Flas
     assert _status("n:gone") == "failed"
 
 
+@pytest.mark.parametrize("late", ["record_outcomes", "claim_batch"])
+def test_a_renderers_write_does_not_hold_up_the_threads(smtp_app: Flask, smtp_sink: SmtpSink, notice_kind: str,
+                                                        monkeypatch: pytest.MonkeyPatch, late: str) -> None:
+    """A renderer that writes (as an invitation's marks its sending) while a thread writes too (the previous
+    batch's outcomes, the next batch's claim): this session commits before waiting for the thread, so on SQLite
+    (one writer at a time) the thread does not wait for this session's lock while this session waits for it."""
+    from crm.partners.models import Contact
+
+    smtp_app.config.update(SEND_BATCH_SIZE=3)
+    ids = _queue_notices(notice_kind, 6)
+    kind = current_app.extensions[REGISTRY_KEY][notice_kind]
+
+    def writing_render(delivery: Delivery) -> Message | None:
+        db.session.execute(sa.update(Contact).where(Contact.id == delivery.contact_id)
+                           .values(job_title=f"avis {delivery.source_id}"))
+        return kind.render(delivery)
+
+    monkeypatch.setitem(current_app.extensions[REGISTRY_KEY], notice_kind,
+                        dataclasses.replace(kind, render=writing_render))
+    in_time = getattr(claims, late)
+
+    def late_in_thread(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            time.sleep(0.2)  # the renderers write first
+        return in_time(*args, **kwargs)
+
+    monkeypatch.setattr(claims, late, late_in_thread)
+    started = time.perf_counter()
+    report = pipeline.send_due()
+    assert report.sent == 6 and time.perf_counter() - started < 4  # no wait for a lock's timeout (5 s)
+    assert _statuses_seen_by(db.engine, ids) == ["sent"] * 6
+    with db.engine.connect() as connection:
+        assert connection.scalar(sa.select(Contact.job_title)) == "avis 6"
+
+
 def test_a_failed_outcome_write_stops_the_pass_before_the_next_batch(smtp_app: Flask, smtp_sink: SmtpSink,
                                                                      notice_kind: str,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
