@@ -205,8 +205,8 @@ class _Pass:
     the batch's first message handed over (or its end), and meanwhile nothing is on the wire, so nothing is
     settled and no hook writes here. This session commits its writes before the thread writes, and what a
     renderer wrote meanwhile before waiting for it (``_wait_for``): on SQLite (one writer at a time) neither
-    waits for the other's lock. The pass ends writing what is left here (``finish``; ``abandon``, after waiting for a write
-    under way when the failure came)."""
+    waits for the other's lock. The pass ends writing what is left here (``finish``; ``abandon``, after
+    waiting for a write under way when the failure came)."""
 
     def __init__(self, wire: Wire, throttle: Throttle, report: SendReport) -> None:
         self.wire, self.throttle, self.report = wire, throttle, report
