@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -122,6 +125,149 @@ def test_a_batch_claimed_ahead_goes_back_to_the_queue_when_the_pass_stops(smtp_a
     assert statuses == {"sent": 6, "queued": 2}
     assert db.session.scalar(sa.select(sa.func.count()).where(Delivery.claim_token.is_not(None))) == 0
     assert pipeline.send_due().sent == 2 and len(smtp_sink.recipients()) == 8
+
+
+def _queue_notices(kind: str, count: int, email: str = "x@example.org") -> list[int]:
+    contact = subscriber(email, "X", "Y")
+    ids = [claims.queue_delivery(kind, f"n:{i}", contact_id=contact.id, source_id=i + 1) for i in range(count)]
+    db.session.commit()
+    return ids
+
+
+def _statuses_seen_by(engine: sa.Engine, ids: list[int]) -> list[str]:
+    """Statuses as another connection sees them: what is committed."""
+    with engine.connect() as connection:
+        return sorted(connection.scalars(sa.select(Delivery.status).where(Delivery.id.in_(ids))))
+
+
+def test_a_batchs_outcomes_are_committed_before_the_next_batch_leaves(smtp_app: Flask, smtp_sink: SmtpSink,
+                                                                      notice_kind: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batch 1's outcomes are written in a thread of their own while batch 2's messages are rendered; none of
+    batch 2 reaches the relay before batch 1's outcomes are committed (a crash repeats at most one batch)."""
+    smtp_app.config.update(SEND_BATCH_SIZE=3)
+    ids = _queue_notices(notice_kind, 6)
+    engine = db.engine
+    timeline: list[tuple[str, int, float]] = []
+    kind = current_app.extensions[REGISTRY_KEY][notice_kind]
+
+    def render(delivery: Delivery) -> Message | None:
+        timeline.append(("render", delivery.source_id, time.perf_counter()))
+        return kind.render(delivery)
+
+    monkeypatch.setitem(current_app.extensions[REGISTRY_KEY], notice_kind, dataclasses.replace(kind, render=render))
+    record_outcomes = claims.record_outcomes
+
+    def slow_record(outcomes: list[dict[str, Any]]) -> None:
+        timeline.append(("write starts", len(outcomes), time.perf_counter()))
+        time.sleep(0.3)
+        record_outcomes(outcomes)
+        timeline.append(("write ends", len(outcomes), time.perf_counter()))
+
+    monkeypatch.setattr(claims, "record_outcomes", slow_record)
+    first_batch_seen: list[list[str]] = []
+    smtp_sink.on_message = lambda count: (first_batch_seen.append(_statuses_seen_by(engine, ids[:3]))
+                                          if count > 3 else None)
+    report = pipeline.send_due()
+    assert report.sent == 6 and report.batches == 2
+    assert first_batch_seen == [["sent"] * 3] * 3  # every message of batch 2 found batch 1 committed
+    assert _statuses_seen_by(engine, ids) == ["sent"] * 6
+    # Batch 2's later messages were rendered while batch 1's outcomes were being written.
+    started = next(at for name, _, at in timeline if name == "write starts")
+    ended = next(at for name, _, at in timeline if name == "write ends")
+    assert [source for name, source, at in timeline if name == "render" and started < at < ended] == [5, 6]
+
+
+def test_a_refusals_hook_writes_are_committed_before_the_outcomes(smtp_app: Flask, smtp_sink: SmtpSink,
+                                                                  notice_kind: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the pass writes in its own session (the suppression a 5xx refusal adds, through the
+    ``mail.address_failed`` hook) is committed before the thread writes the batch's outcomes: committed with
+    them as one batch, and on SQLite neither write waits for the other's lock."""
+    from crm.consent.models import Suppression
+    from crm.forms import email_hash
+
+    smtp_app.config.update(SEND_BATCH_SIZE=3)
+    gone = subscriber("gone@example.org", "G", "G")
+    claims.queue_delivery(notice_kind, "n:gone", contact_id=gone.id, source_id=1)
+    _queue_notices(notice_kind, 4)
+    smtp_sink.rcpt_replies["gone@example.org"] = "550 5.1.1 No such user"
+    engine = db.engine
+    seen: list[tuple[str, int]] = []
+    record_outcomes = claims.record_outcomes
+
+    def checking_record(outcomes: list[dict[str, Any]]) -> None:
+        with engine.connect() as connection:
+            seen.append((threading.current_thread().name, connection.scalar(
+                sa.select(sa.func.count()).select_from(Suppression)
+                .where(Suppression.email_hash == email_hash("gone@example.org")))))
+        record_outcomes(outcomes)
+
+    monkeypatch.setattr(claims, "record_outcomes", checking_record)
+    report = pipeline.send_due()
+    assert (report.sent, report.failed, report.batches) == (4, 1, 2)
+    assert seen[0][0].startswith("crm-write") and seen[0][1] == 1  # batch 1's, in the writer's thread
+    assert _status("n:gone") == "failed"
+
+
+@pytest.mark.parametrize("late", ["record_outcomes", "claim_batch"])
+def test_a_renderers_write_does_not_hold_up_the_threads(smtp_app: Flask, smtp_sink: SmtpSink, notice_kind: str,
+                                                        monkeypatch: pytest.MonkeyPatch, late: str) -> None:
+    """A renderer that writes (as an invitation's marks its sending) while a thread writes too (the previous
+    batch's outcomes, the next batch's claim): this session commits before waiting for the thread, so on SQLite
+    (one writer at a time) the thread does not wait for this session's lock while this session waits for it."""
+    from crm.partners.models import Contact
+
+    smtp_app.config.update(SEND_BATCH_SIZE=3)
+    ids = _queue_notices(notice_kind, 6)
+    kind = current_app.extensions[REGISTRY_KEY][notice_kind]
+
+    def writing_render(delivery: Delivery) -> Message | None:
+        db.session.execute(sa.update(Contact).where(Contact.id == delivery.contact_id)
+                           .values(job_title=f"avis {delivery.source_id}"))
+        return kind.render(delivery)
+
+    monkeypatch.setitem(current_app.extensions[REGISTRY_KEY], notice_kind,
+                        dataclasses.replace(kind, render=writing_render))
+    in_time = getattr(claims, late)
+
+    def late_in_thread(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            time.sleep(0.2)  # the renderers write first
+        return in_time(*args, **kwargs)
+
+    monkeypatch.setattr(claims, late, late_in_thread)
+    started = time.perf_counter()
+    report = pipeline.send_due()
+    assert report.sent == 6 and time.perf_counter() - started < 4  # no wait for a lock's timeout (5 s)
+    assert _statuses_seen_by(db.engine, ids) == ["sent"] * 6
+    with db.engine.connect() as connection:
+        assert connection.scalar(sa.select(Contact.job_title)) == "avis 6"
+
+
+def test_a_failed_outcome_write_stops_the_pass_before_the_next_batch(smtp_app: Flask, smtp_sink: SmtpSink,
+                                                                     notice_kind: str,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outcomes' write fails in its thread: the error is raised by ``send_due`` as it was when written
+    here, batch 2 never leaves, and the rows stay claimed until the lease takes them back."""
+    smtp_app.config.update(SEND_BATCH_SIZE=3)
+    ids = _queue_notices(notice_kind, 6)
+    record_outcomes = claims.record_outcomes
+    writers: list[str] = []
+
+    def failing_once(outcomes: list[dict[str, Any]]) -> None:
+        writers.append(threading.current_thread().name)
+        if len(writers) == 1:
+            raise RuntimeError("disque plein")
+        record_outcomes(outcomes)
+
+    monkeypatch.setattr(claims, "record_outcomes", failing_once)
+    with pytest.raises(RuntimeError, match="disque plein"):
+        pipeline.send_due()
+    assert writers[0].startswith("crm-write")
+    assert len(smtp_sink.received) == 3
+    assert _statuses_seen_by(db.engine, ids) == ["sending"] * 6
+    assert claims.take_back_stale_claims(600, now=utcnow() + timedelta(seconds=601)) == 6
 
 
 def test_hourly_limit_stops_the_pass(smtp_app: Flask, smtp_sink: SmtpSink, notice_kind: str) -> None:
