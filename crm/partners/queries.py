@@ -307,8 +307,8 @@ def contact_list_keys(filters: PartnerFilters, dialect: str, today: date | None 
 
     Without a search, the plain statement is driven by the sort's index. With one, its matches grow with the
     base (a prefix matches a share of it), so each is read once, from an index where it can be: the union of
-    ``_contact_branches`` for the first word typed, with only the columns the sort and the filters need. The
-    matches are sorted and numbered (``position``; on PostgreSQL also counted, ``matched``); the other words and
+    ``_contact_branches`` for the first word typed, with only the columns the sort and the filters need, kept
+    once (a CTE): they are counted (``matched``), sorted and numbered (``position``); the other words and
     filters (department, sector, Club...) are then checked in that order, row by row, so that the check stops
     at the statement's LIMIT instead of looking up the organisation, sectors... of every match (the ``OFFSET 0``
     keeps both planners from merging the two steps). PostgreSQL knows the matches come sorted and is told the
@@ -384,9 +384,8 @@ def _ranked(keys: sa.Select[Any], limit: int) -> list[Any]:
 
 
 def _written_in(value: int) -> sa.BindParameter[int]:
-    """A LIMIT or OFFSET written into the statement rather than sent as a parameter: PostgreSQL then plans for
-    the few rows it will read (a filter checked row by row) instead of for all the matches (a filter hashed
-    over every contact of a sector, whose cost grows with the base)."""
+    """A LIMIT or OFFSET written into the statement rather than sent as a parameter, so that the planner knows
+    it (a parameter is planned for as a guess); the statement stays cached, keyed on its shape."""
     return sa.bindparam(None, value, type_=sa.Integer, literal_execute=True)
 
 
