@@ -4,8 +4,7 @@ Features queue ``Delivery`` rows (``queue_delivery``, ``queue_from_select``) and
 its renderer (``Feature(mail_kinds=[MailKind(...)])``, crm.consent.mail_kinds). The scheduler calls ``send_due``: it claims due rows in batches under a lease,
 renders each for its recipient while the previous message is on the wire (the SMTP connection is held by a child
 process, ``crm.mail.smtp_process``, so both really run at once), sends them over that one persistent connection,
-and commits each batch's statuses (in a thread, while the next batch's first messages are rendered) before the
-next batch's first message leaves, so a crash repeats at most one batch (``SEND_BATCH_SIZE``, default 50).
+and commits each batch's statuses, so a crash repeats at most one batch (``SEND_BATCH_SIZE``, default 50).
 """
 
 from __future__ import annotations
@@ -15,12 +14,11 @@ import smtplib
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import make_msgid
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -53,7 +51,6 @@ MAX_CONSECUTIVE_DEFERRALS = 10
 # connection): with two, the SMTP child always has the next one while this process renders the one after.
 WIRE_DEPTH = 2
 MAX_BACKOFF = timedelta(hours=12)
-T = TypeVar("T")
 _process_lock = threading.Lock()  # one sender per process; other processes are kept apart by the claims
 _stop_requested = threading.Event()
 
@@ -171,6 +168,7 @@ class _Batch:
     def __init__(self, token: str, rows: list[Delivery]) -> None:
         self.token, self.rows = token, rows
         self.outcomes: list[dict[str, Any]] = []
+        self.submitted = False  # every message of the batch has been handed to the wire
 
     def outcome(self, delivery: Delivery, status: DeliveryStatus, *, tried: int = 0, error: str | None = None,
                 next_at: datetime | None = None, message_id: str | None = None,
@@ -183,37 +181,22 @@ class _Batch:
         settled = {outcome["id"] for outcome in self.outcomes}
         return [row.id for row in self.rows if row.id not in settled]
 
-
-def _write_outcomes(outcomes: list[dict[str, Any]]) -> None:
-    """Records outcomes (plain dicts) and commits, in the session of the thread that runs it."""
-    claims.record_outcomes(outcomes)
-    db.session.commit()
+    def write(self) -> None:
+        claims.record_outcomes(self.outcomes)
+        db.session.commit()
 
 
 class _Pass:
     """One sending pass: the messages of batch after batch in one stream to the wire. The next message is
-    rendered while earlier ones (up to the wire's depth) are on the wire, and a batch's last messages are still
-    there while the next batch is claimed, loaded and its first message rendered, so the relay's round trips
-    overlap with this process's work.
-
-    Outcomes are settled in order. When the first message of batch N+1 is ready, batch N's last messages are
-    settled, the rows of N+1 that became unclaimable meanwhile are released (``release_held``), this session
-    commits its own writes (the address-failure hooks', the release, a renderer's), and N's outcomes are
-    written and committed in a thread of their own (``writer``) while the next messages of N+1 are rendered and
-    held here, up to the wire's depth. N+1's first message is handed to the wire only once N's outcomes are
-    committed: a crash repeats at most one batch. A write is under way only within ``send``, from ``begin`` to
-    the batch's first message handed over (or its end), and meanwhile nothing is on the wire, so nothing is
-    settled and no hook writes here. This session commits its writes before the thread writes, and what a
-    renderer wrote meanwhile before waiting for it (``_wait_for``): on SQLite (one writer at a time) neither
-    waits for the other's lock. The pass ends writing what is left here (``finish``; ``abandon``, after
-    waiting for a write under way when the failure came)."""
+    rendered while earlier ones (up to WIRE_DEPTH) are on the wire, and a batch's last messages are still there
+    while the next batch is claimed, loaded and its first message rendered, so the relay's round trips overlap
+    with this process's work. Outcomes are settled in order; a batch's are written and committed once all of
+    them are known, and before the next batch's first message is handed over."""
 
     def __init__(self, wire: Wire, throttle: Throttle, report: SendReport) -> None:
         self.wire, self.throttle, self.report = wire, throttle, report
         self.in_flight: deque[tuple[_Batch, Delivery, Message]] = deque()
-        self.unwritten: list[_Batch] = []
-        self.writer = _Worker(current_app._get_current_object(), "crm-write")  # type: ignore[attr-defined]
-        self.writing: Future[None] | None = None
+        self.unwritten: deque[_Batch] = deque()
         self.consecutive_deferrals = 0
         self.domain = sender_domain()
         self.max_attempts = current_app.config["SEND_MAX_ATTEMPTS"]
@@ -225,61 +208,25 @@ class _Pass:
         self.unwritten.append(batch)
         with _Timed(self.report, "database"):
             allowed = _receivable_ids(batch.token, batch.rows, self.receivable_statements)
-        released: set[int] | None = None  # known once the batch's first message is ready
-        held: list[tuple[Delivery, Message]] = []
+        released: set[int] = set()
         for delivery in batch.rows:
-            if released is not None and delivery.id in released:
+            if delivery.id in released:
                 continue
             with _Timed(self.report, "render"):
                 message = self.prepare(batch, delivery, allowed)
             if message is None:
                 continue
-            if released is None:
-                released = self.begin(batch)
+            # The previous batch is settled and committed before this one's first message leaves: a crash
+            # repeats at most one batch.
+            if self.in_flight and self.in_flight[0][0] is not batch:
+                while self.in_flight and self.in_flight[0][0] is not batch:
+                    self.settle_oldest()
+                # This batch was claimed while the previous one was on the wire: what was held meanwhile (a
+                # campaign paused) goes back to the queue unsent.
+                with _Timed(self.report, "database"):
+                    released = self.release_held(batch)
                 if delivery.id in released:
                     continue
-            held.append((delivery, message))
-            # Held while the previous batch's outcomes are being written, up to what the wire takes at once.
-            if self.writing is None or self.writing.done() or len(held) >= self.depth:
-                self.wait_written()
-                self.submit(batch, held)
-        self.wait_written()
-        self.submit(batch, held)
-        self.wire.flush()  # the children go on while this process claims and loads the next batch
-
-    def begin(self, batch: _Batch) -> set[int]:
-        """The batch's first message is ready: the batches before it are settled and their outcomes start
-        being written (``start_write``); rows of this batch no longer claimable are released first (it was
-        claimed while the previous one was on the wire: what was held meanwhile, a campaign paused, goes back
-        to the queue unsent). Returns the released ids."""
-        while self.in_flight:
-            self.settle_oldest()
-        with _Timed(self.report, "database"):
-            released = self.release_held(batch)
-        settled, self.unwritten = self.unwritten[:-1], self.unwritten[-1:]
-        self.start_write([outcome for earlier in settled for outcome in earlier.outcomes])
-        return released
-
-    def start_write(self, outcomes: list[dict[str, Any]]) -> None:
-        """Commits this session's writes, then writes ``outcomes`` in the writer's thread. The commit also ends
-        this session's transaction once per batch: a pass must not hold one (and its locks) for its whole
-        length."""
-        with _Timed(self.report, "database"):
-            db.session.commit()
-        if outcomes:
-            self.writing = self.writer.submit(_write_outcomes, outcomes)
-
-    def wait_written(self) -> None:
-        """Waits until the outcomes being written in the writer's thread are committed, re-raising its
-        failure here."""
-        writing, self.writing = self.writing, None
-        if writing is not None:
-            with _Timed(self.report, "database"):
-                _wait_for(writing)
-
-    def submit(self, batch: _Batch, held: list[tuple[Delivery, Message]]) -> None:
-        """Hands the held messages to the wire, in order, and empties ``held``."""
-        for delivery, message in held:
             if len(self.in_flight) >= self.depth:
                 self.settle_oldest()
             with _Timed(self.report, "throttle"):
@@ -289,7 +236,9 @@ class _Pass:
                 if self.throttle.interval:  # spaced by the throttle: each message leaves at its time
                     self.wire.flush()
             self.in_flight.append((batch, delivery, message))
-        held.clear()
+        self.wire.flush()  # the children go on while this process claims and loads the next batch
+        batch.submitted = True
+        self.write_finished()
 
     def release_held(self, batch: _Batch) -> set[int]:
         """Rows of the batch no longer claimable (``mail.claim_filter`` hooks) are released; returns their ids."""
@@ -301,18 +250,13 @@ class _Pass:
         return held
 
     def finish(self) -> None:
-        """The last messages are settled and every outcome known is written, here."""
         while self.in_flight:
             self.settle_oldest()
-        self.write_here()
+        self.write_finished()
 
     def abandon(self, reason: str | None) -> None:
         """After a failure: with a reason (the relay stopped), the rows not sent go back to the queue; in any
         case the outcomes known are written (rows left claimed wait for the lease)."""
-        try:
-            self.wait_written()
-        except Exception:  # the pass is failing already: its own failure goes on
-            log.exception("writing a batch's outcomes failed")
         if reason is not None and self.in_flight:
             # The oldest message failed; those behind it on other connections may have been accepted: they are
             # recorded as sent (not sent again by the next pass).
@@ -325,23 +269,22 @@ class _Pass:
                     self.throttle.sent()
                     self.report.sent += 1
             self.in_flight.clear()
-        if reason is not None:
-            for batch in self.unwritten:
+        while self.unwritten:
+            batch = self.unwritten.popleft()
+            if reason is not None:
                 claims.release(batch.token, batch.unsettled_ids(), error=reason)
-        self.write_here()
-
-    def write_here(self) -> None:
-        """Every outcome not written yet, with this session's own writes, in one commit (the pass ends)."""
-        batches, self.unwritten = self.unwritten, []
-        with _Timed(self.report, "database"):
-            _write_outcomes([outcome for batch in batches for outcome in batch.outcomes])
-
-    def close(self) -> None:
-        self.writer.close()
+            batch.write()
 
     def settle_oldest(self) -> None:
         self.settle(*self.in_flight[0])
         self.in_flight.popleft()
+        self.write_finished()
+
+    def write_finished(self) -> None:
+        while (self.unwritten and self.unwritten[0].submitted
+               and not (self.in_flight and self.in_flight[0][0] is self.unwritten[0])):
+            with _Timed(self.report, "database"):
+                self.unwritten.popleft().write()
 
     def prepare(self, batch: _Batch, delivery: Delivery, allowed: set[int]) -> Message | None:
         """The message for this delivery, or None once its outcome (skipped, failed) is recorded."""
@@ -462,8 +405,6 @@ def _send_due(report: SendReport, max_batches: int | None, throttle: Throttle, o
             except BaseException:
                 stream.abandon(None)
                 raise
-            finally:
-                stream.close()
     except _StopPass as exc:
         report.stopped = str(exc)
         log.warning("sending stopped: %s", exc)
@@ -479,11 +420,10 @@ def _stream_batches(stream: _Pass, report: SendReport, max_batches: int | None, 
                     started: datetime, only_ids: list[int] | None) -> None:
     """Claims and sends batch after batch. The next batch is claimed while this one is rendered and sent (in a
     thread with its own session: the claim's write and commit are round trips to the database, during which
-    rendering goes on), and loaded while the previous one's last messages are on the wire. The previous
-    batch's outcomes are then written in another thread while this one's first messages are rendered
-    (``_Pass``), and this session commits its own writes once per batch: neither may expire the rows already
-    loaded (hence no expiry on commit during a pass: every row is read fresh by the query of its own batch).
-    A claim made ahead and not sent (the pass stops) is released at once."""
+    rendering goes on), and loaded while the previous one's last messages are on the wire; its outcomes are
+    committed meanwhile, which must not expire the rows already loaded (hence no expiry on commit during a
+    pass: every row is read fresh by the query of its own batch). A claim made ahead and not sent (the pass
+    stops) is released at once."""
     batch_size = current_app.config["SEND_BATCH_SIZE"]
     ahead = _ClaimAhead(current_app._get_current_object(), started, only_ids)  # type: ignore[attr-defined]
     try:
@@ -518,52 +458,25 @@ def _stream_batches(stream: _Pass, report: SendReport, max_batches: int | None, 
         ahead.close()
 
 
-class _Worker:
-    """Database work of a pass done in a thread of its own, item after item, each item in its own application
-    context (so its own session and connection): only plain values go in and come out, no ORM object crosses
-    threads. The thread starts with the first item."""
-
-    def __init__(self, app: Any, name: str) -> None:
-        self.app, self.name = app, name
-        self.executor: ThreadPoolExecutor | None = None
-
-    def submit(self, work: Callable[..., T], *args: Any) -> Future[T]:
-        if self.executor is None:
-            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self.name)
-        return self.executor.submit(self._in_context, work, *args)
-
-    def _in_context(self, work: Callable[..., T], *args: Any) -> T:
-        with self.app.app_context():
-            return work(*args)
-
-    def close(self) -> None:
-        """Waits for the items given, and ends the thread."""
-        if self.executor is not None:
-            self.executor.shutdown(wait=True)
-
-
-def _wait_for(future: Future[T]) -> T:
-    """The result of a worker's item, its failure re-raised here. If it is not done, this session first commits
-    what it wrote meanwhile (a renderer's change, a hook's): on SQLite, one writer at a time, the item could be
-    waiting for this session's lock while this session waits for the item."""
-    if not future.done():
-        db.session.commit()
-    return future.result()
-
-
 class _ClaimAhead:
-    """The next batch's claim, made in a thread of its own while the current batch is rendered and sent (not
-    the writer's: a claim does not wait behind a batch's outcomes, nor these behind a claim)."""
+    """The next batch's claim, made in a thread of its own (its own application context, so its own session and
+    connection) while the current batch is rendered and sent."""
 
     def __init__(self, app: Any, started: datetime, only_ids: list[int] | None) -> None:
-        self.started, self.only_ids = started, only_ids
-        self.worker = _Worker(app, "crm-claim")
+        self.app, self.started, self.only_ids = app, started, only_ids
+        self.executor: ThreadPoolExecutor | None = None
         self.pending: Future[str | None] | None = None
         self.pending_limit = 0
 
+    def _in_context(self, work: Any, *args: Any) -> Any:
+        with self.app.app_context():
+            return work(*args)
+
     def start(self, limit: int) -> None:
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-claim")
         self.pending_limit = limit
-        self.pending = self.worker.submit(self._claim, limit)
+        self.pending = self.executor.submit(self._in_context, self._claim, limit)
 
     def _claim(self, limit: int) -> str | None:
         return claims.claim_batch(limit, self.started, only_ids=self.only_ids)
@@ -572,22 +485,24 @@ class _ClaimAhead:
         """The token of the next batch: the claim made ahead if it is not larger than ``limit``, else a claim now."""
         pending, self.pending = self.pending, None
         if pending is not None:
-            token = _wait_for(pending)
+            token = pending.result()
             if token is None or self.pending_limit <= limit:
                 return token
             self._release(token)  # the hourly allowance shrank meanwhile: claimed again at the right size
         return self._claim(limit)
 
     def _release(self, token: str) -> None:
-        _wait_for(self.worker.submit(claims.release_claim, token))
+        assert self.executor is not None
+        self.executor.submit(self._in_context, claims.release_claim, token).result()
 
     def close(self) -> None:
         """A claim made ahead that will not be sent goes back to the queue."""
         pending, self.pending = self.pending, None
         try:
             if pending is not None:
-                token = _wait_for(pending)
+                token = pending.result()
                 if token is not None:
                     self._release(token)
         finally:
-            self.worker.close()
+            if self.executor is not None:
+                self.executor.shutdown(wait=True)
