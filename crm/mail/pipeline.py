@@ -485,7 +485,7 @@ class _ClaimAhead:
         """The token of the next batch: the claim made ahead if it is not larger than ``limit``, else a claim now."""
         pending, self.pending = self.pending, None
         if pending is not None:
-            token = pending.result()
+            token = _wait_for(pending)
             if token is None or self.pending_limit <= limit:
                 return token
             self._release(token)  # the hourly allowance shrank meanwhile: claimed again at the right size
@@ -493,16 +493,26 @@ class _ClaimAhead:
 
     def _release(self, token: str) -> None:
         assert self.executor is not None
-        self.executor.submit(self._in_context, claims.release_claim, token).result()
+        _wait_for(self.executor.submit(self._in_context, claims.release_claim, token))
 
     def close(self) -> None:
         """A claim made ahead that will not be sent goes back to the queue."""
         pending, self.pending = self.pending, None
         try:
             if pending is not None:
-                token = pending.result()
+                token = _wait_for(pending)
                 if token is not None:
                     self._release(token)
         finally:
             if self.executor is not None:
                 self.executor.shutdown(wait=True)
+
+
+def _wait_for(future: Future[Any]) -> Any:
+    """The result of the claim thread's work, its failure re-raised here. If it is not done, this session first
+    commits what it wrote meanwhile (a renderer's mark, as an invitation's ``sent_at``; a hook's suppression): on
+    SQLite, one writer at a time, the thread could be waiting for this session's lock while this session waits
+    for the thread, until the lock's timeout ("database is locked")."""
+    if not future.done():
+        db.session.commit()
+    return future.result()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -122,6 +125,43 @@ def test_a_batch_claimed_ahead_goes_back_to_the_queue_when_the_pass_stops(smtp_a
     assert statuses == {"sent": 6, "queued": 2}
     assert db.session.scalar(sa.select(sa.func.count()).where(Delivery.claim_token.is_not(None))) == 0
     assert pipeline.send_due().sent == 2 and len(smtp_sink.recipients()) == 8
+
+
+def test_a_renderers_write_does_not_hold_up_the_claim_made_ahead(smtp_app: Flask, smtp_sink: SmtpSink,
+                                                                notice_kind: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A renderer that writes (as an invitation marks its sending) while the next batch is claimed in the claim
+    thread: this session commits before waiting for the claim, so on SQLite (one writer at a time) the claim does
+    not wait for this session's lock while this session waits for the claim, until the lock's timeout."""
+    from crm.partners.models import Contact
+
+    smtp_app.config.update(SEND_BATCH_SIZE=3)
+    contact = subscriber("x@example.org", "X", "Y")
+    ids = [claims.queue_delivery(notice_kind, f"n:{i}", contact_id=contact.id, source_id=i + 1) for i in range(6)]
+    db.session.commit()
+    kind = current_app.extensions[REGISTRY_KEY][notice_kind]
+
+    def writing_render(delivery: Delivery) -> Message | None:
+        db.session.execute(sa.update(Contact).where(Contact.id == delivery.contact_id)
+                           .values(job_title=f"avis {delivery.source_id}"))
+        return kind.render(delivery)
+
+    monkeypatch.setitem(current_app.extensions[REGISTRY_KEY], notice_kind,
+                        dataclasses.replace(kind, render=writing_render))
+    claim_batch = claims.claim_batch
+
+    def late_in_thread(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            time.sleep(0.2)  # the renderer writes first
+        return claim_batch(*args, **kwargs)
+
+    monkeypatch.setattr(claims, "claim_batch", late_in_thread)
+    started = time.perf_counter()
+    report = pipeline.send_due()
+    assert report.sent == 6 and time.perf_counter() - started < 4  # no wait for a lock's timeout (5 s)
+    with db.engine.connect() as connection:
+        assert sorted(connection.scalars(sa.select(Delivery.status).where(Delivery.id.in_(ids)))) == ["sent"] * 6
+        assert connection.scalar(sa.select(Contact.job_title)) == "avis 6"
 
 
 def test_hourly_limit_stops_the_pass(smtp_app: Flask, smtp_sink: SmtpSink, notice_kind: str) -> None:
