@@ -264,6 +264,8 @@ def sender(db_url: str, port: int, instance: str) -> None:
     app = create_app(_config(db_url, port, instance))
     children = _ChildPeaks()
     with app.app_context(), children:
+        if os.environ.get("BENCH_SQL_PROFILE"):
+            _profile_sql(db.engine)
         started = time.perf_counter()
         campaigns.start_due()
         materialised = time.perf_counter()
@@ -275,6 +277,34 @@ def sender(db_url: str, port: int, instance: str) -> None:
                       "materialise_s": materialised - started, "send_s": sent - materialised,
                       "timings": report.timings,
                       "maxrss_kib": _peak_rss_kib(), "child_maxrss_kib": children.peak_kib}))
+
+
+def _profile_sql(engine: Any) -> None:
+    """BENCH_SQL_PROFILE=1: at exit, the statements that took the most time, per thread, on stderr."""
+    import atexit
+    import threading
+
+    import sqlalchemy as sa
+
+    totals: dict[tuple[str, str], list[float]] = {}
+    started: dict[int, float] = {}
+
+    def before(conn: Any, *_: Any) -> None:
+        started[threading.get_ident()] = time.perf_counter()
+
+    def after(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        elapsed = time.perf_counter() - started.pop(threading.get_ident(), time.perf_counter())
+        entry = totals.setdefault((threading.current_thread().name, " ".join(statement.split())[:100]), [0.0, 0])
+        entry[0] += elapsed
+        entry[1] += 1
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
+
+    @atexit.register
+    def report() -> None:
+        for (thread, statement), (total, count) in sorted(totals.items(), key=lambda item: -item[1][0])[:10]:
+            print(f"{total:7.3f} s {count:6} x  {thread[:14]:14} {statement}", file=sys.stderr)
 
 
 def _peak_rss_kib(pid: int | str = "self") -> int:
@@ -343,9 +373,11 @@ def sample_message(db_url: str, port: int, instance: str) -> bytes:
 
 
 def _child(mode: str, *args: str) -> Any:
-    output = subprocess.run([sys.executable, __file__, f"--{mode}", *args], check=True, capture_output=True,
-                            text=True, cwd=ROOT).stdout
-    return json.loads(output.strip().splitlines()[-1]) if mode in ("sender", "sample") else {}
+    done = subprocess.run([sys.executable, __file__, f"--{mode}", *args], check=True, capture_output=True,
+                          text=True, cwd=ROOT)
+    if os.environ.get("BENCH_SQL_PROFILE") and mode == "sender":
+        sys.stderr.write(done.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1]) if mode in ("sender", "sample") else {}
 
 
 def pipeline_run(db_url: str, port: int, instance: str, recipients: int) -> dict[str, Any]:

@@ -101,6 +101,39 @@ def test_claims_are_disjoint_and_stale_ones_are_taken_back(app: Flask, notice_ki
     assert db.session.get(Delivery, taken_id).status == "queued"
 
 
+def test_a_batchs_outcomes_are_recorded_together_each_on_its_own_row(app: Flask, notice_kind: str) -> None:
+    """One call records a batch's outcomes (one statement on PostgreSQL): each row gets its own status, error,
+    next attempt, Message-ID and time, its attempts counted, its claim cleared; a row whose claim is not the one
+    given is left alone."""
+    contact = subscriber("x@example.org", "X", "Y")
+    ids = [claims.queue_delivery(notice_kind, f"n:{i}", contact_id=contact.id, source_id=i + 1) for i in range(4)]
+    db.session.commit()
+    now = utcnow()
+    token = claims.claim_batch(3, now)
+    other = claims.claim_batch(1, now)
+    later = now + timedelta(minutes=10)
+    claims.record_outcomes([
+        {"id": ids[0], "token": token, "status": "sent", "tried": 1, "next": now, "error": None,
+         "message_id": "<d1@example.org>", "sent_at": now},
+        {"id": ids[1], "token": token, "status": "queued", "tried": 1, "next": later, "error": "451 plus tard",
+         "message_id": None, "sent_at": None},
+        {"id": ids[2], "token": token, "status": "failed", "tried": 0, "next": now, "error": "aucun rendu",
+         "message_id": None, "sent_at": None},
+        {"id": ids[3], "token": token, "status": "sent", "tried": 1, "next": now, "error": None,
+         "message_id": "<d4@example.org>", "sent_at": now},  # claimed by ``other``: left alone
+    ])
+    db.session.commit()
+    db.session.expire_all()
+    rows = {row.id: row for row in db.session.scalars(sa.select(Delivery).where(Delivery.id.in_(ids)))}
+    sent, deferred, failed, untouched = (rows[i] for i in ids)
+    assert (sent.status, sent.attempts, sent.message_id, sent.sent_at, sent.claim_token) == (
+        "sent", 1, "<d1@example.org>", now, None)
+    assert (deferred.status, deferred.attempts, deferred.last_error, deferred.next_attempt_at, deferred.sent_at) == (
+        "queued", 1, "451 plus tard", later, None)
+    assert (failed.status, failed.attempts, failed.last_error, failed.claimed_at) == ("failed", 0, "aucun rendu", None)
+    assert (untouched.status, untouched.claim_token, untouched.message_id) == ("sending", other, None)
+
+
 def test_a_batch_claimed_ahead_goes_back_to_the_queue_when_the_pass_stops(smtp_app: Flask, smtp_sink: SmtpSink,
                                                                            notice_kind: str,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
