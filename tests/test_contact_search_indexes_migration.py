@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from crm.extensions import db
-from tests.test_migrations import empty_database, insert_contact
+from tests.test_migrations import empty_database, insert_contact, insert_organisation
 
 BEFORE, AFTER = "c3a9e1f0d7b2", "d4f7b2c8e915"
 
@@ -23,10 +23,7 @@ def test_a_populated_database_gets_the_covering_indexes_and_gives_them_back(data
     with empty_database(database_url, tmp_path):
         upgrade(revision=BEFORE)
         with db.engine.begin() as connection:
-            connection.execute(sa.text(
-                "INSERT INTO organisations (name, name_key, address, postal_code, commune, commune_key, website, "
-                "created_at, updated_at) VALUES ('Fonderie Fictive', 'fonderie fictive', '', '61000', 'Alençon', "
-                "'alencon', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            insert_organisation(connection, "Fonderie Fictive")
             insert_contact(connection, organisation="Fonderie Fictive")
         before = _contact_indexes()
         assert before["ix_contacts_first_name_key"] == ["first_name_key"]

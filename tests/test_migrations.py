@@ -64,6 +64,15 @@ def empty_database(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             engine.dispose()
 
 
+def insert_organisation(connection: sa.Connection, name: str) -> None:
+    """An organisation row as every revision since the reference taxonomy holds it, for migration tests on a
+    populated database."""
+    connection.execute(sa.text(
+        "INSERT INTO organisations (name, name_key, address, commune, commune_key, website, created_at, updated_at) "
+        "VALUES (:name, :key, '', '', '', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
+        {"name": name, "key": name.lower()})
+
+
 def insert_contact(connection: sa.Connection, email: str = "p@example.org", *, organisation: str | None = None,
                    ambassador: str = "none") -> None:
     """A contact row as every revision since the link secret holds it, for migration tests on a populated

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from crm.extensions import db
-from tests.test_migrations import empty_database, insert_contact
+from tests.test_migrations import empty_database, insert_contact, insert_organisation
 
 BEFORE, AFTER = "fbe0646772f0", "baff13b7969f"
 
@@ -17,10 +17,7 @@ def test_a_populated_database_upgrades_then_holds_an_action(database_url: str, t
     with empty_database(database_url, tmp_path):
         upgrade(revision=BEFORE)
         with db.engine.begin() as connection:
-            connection.execute(sa.text(
-                "INSERT INTO organisations (name, name_key, address, commune, commune_key, website, created_at, "
-                "updated_at) VALUES ('Fonderie Démo', 'fonderie demo', '', '', '', '', CURRENT_TIMESTAMP, "
-                "CURRENT_TIMESTAMP)"))
+            insert_organisation(connection, "Fonderie Démo")
             insert_contact(connection, organisation="Fonderie Démo")
             # The four axes are there already: the migrations ship the reference data.
             assert connection.scalar(sa.text("SELECT COUNT(*) FROM axes WHERE code = 'foncier'")) == 1

@@ -26,6 +26,11 @@ def twenty_duponts(app, db) -> None:
     db.session.commit()
 
 
+def _limits(monkeypatch, count_limit: int, sample: int) -> None:
+    monkeypatch.setattr(queries, "LIST_COUNT_LIMIT", count_limit)
+    monkeypatch.setattr(queries, "COUNT_SAMPLE", sample)
+
+
 def _page(client, query: str = "q=dupont&ambassador=active&sort=name") -> str:
     return client.get(f"/admin/contacts/?{query}").get_data(as_text=True)
 
@@ -33,8 +38,7 @@ def _page(client, query: str = "q=dupont&ambassador=active&sort=name") -> str:
 def test_beyond_the_limit_the_count_is_estimated_from_the_rows_read_and_marked(client, login, twenty_duponts,
                                                                               monkeypatch) -> None:
     login("viewer")
-    monkeypatch.setattr(queries, "LIST_COUNT_LIMIT", 5)
-    monkeypatch.setattr(queries, "COUNT_SAMPLE", 2)
+    _limits(monkeypatch, 5, 2)
     page = _page(client)
     # 3 rows passing read at positions 1, 3 and 5 of the 20 matches: 20 x 3 / 5 = 12.
     assert "1–2 " + ESTIMATED.format(12) in page
@@ -48,8 +52,7 @@ def test_beyond_the_limit_the_count_is_estimated_from_the_rows_read_and_marked(c
 def test_at_or_below_the_limit_every_match_is_checked_and_the_count_is_exact(client, login, twenty_duponts,
                                                                              monkeypatch) -> None:
     login("viewer")
-    monkeypatch.setattr(queries, "LIST_COUNT_LIMIT", 20)
-    monkeypatch.setattr(queries, "COUNT_SAMPLE", 2)
+    _limits(monkeypatch, 20, 2)
     page = _page(client)
     assert "1–2 sur 10" in page and "environ" not in page
     assert "Page 1 / 5" in page
@@ -58,8 +61,7 @@ def test_at_or_below_the_limit_every_match_is_checked_and_the_count_is_exact(cli
 def test_a_sample_that_reached_the_last_match_gives_the_exact_count(client, login, twenty_duponts,
                                                                     monkeypatch) -> None:
     login("viewer")
-    monkeypatch.setattr(queries, "LIST_COUNT_LIMIT", 5)
-    monkeypatch.setattr(queries, "COUNT_SAMPLE", 10)  # 10 pass: fewer than the 11 asked, all matches read
+    _limits(monkeypatch, 5, 10)  # 10 pass: fewer than the 11 asked, all matches read
     page = _page(client)
     assert "1–2 sur 10" in page and "environ" not in page
     monkeypatch.setattr(queries, "COUNT_SAMPLE", 9)  # 10 asked and found: the end is not known, estimated
@@ -70,8 +72,7 @@ def test_a_sample_that_reached_the_last_match_gives_the_exact_count(client, logi
 def test_a_search_without_filters_counts_its_matches_exactly_however_many(client, login, twenty_duponts,
                                                                           monkeypatch) -> None:
     login("viewer")
-    monkeypatch.setattr(queries, "LIST_COUNT_LIMIT", 5)
-    monkeypatch.setattr(queries, "COUNT_SAMPLE", 2)
+    _limits(monkeypatch, 5, 2)
     page = _page(client, "q=dupont&sort=name")
     assert "1–2 sur 20" in page and "environ" not in page
     assert "Page 1 / 10" in page
