@@ -114,10 +114,16 @@ def paginate_keys(keys: sa.Select[Any], entity: Any, key: Any, page: int, per_pa
 
 def page_of_keys(found: Sequence[Any], entity: Any, key: Any, page: int, per_page: int, total: int,
                  capped: bool) -> Page[Any]:
-    """The page ``page`` of the keys ``found`` (in the list's order): its rows of ``entity`` loaded by ``key``."""
+    """The page ``page`` of the keys ``found`` (in the list's order): its rows of ``entity`` loaded by ``key``.
+    ``entity`` is a mapped class (its objects) or a ``Select`` of columns including ``key`` (its rows)."""
     start = (page - 1) * per_page
     window = found[start:start + per_page]
-    rows = {getattr(row, key.key): row for row in db.session.scalars(
-        sa.select(entity).where(key.in_(window))).unique()} if window else {}
+    rows = {getattr(row, key.key): row for row in _rows_of(entity, key, window)} if window else {}
     items = [rows[value] for value in window if value in rows]
     return Page(items=items, total=total, page=page, per_page=per_page, total_is_capped=capped)
+
+
+def _rows_of(entity: Any, key: Any, values: Sequence[Any]) -> Any:
+    if isinstance(entity, sa.Select):
+        return db.session.execute(entity.where(key.in_(values)))
+    return db.session.scalars(sa.select(entity).where(key.in_(values))).unique()

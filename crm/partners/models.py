@@ -192,15 +192,24 @@ class Contact(TimestampMixin, db.Model):
 
     @property
     def full_name(self) -> str:
-        name = f"{self.first_name} {self.last_name}".strip()
-        return name or (self.email or "(sans nom)")
+        return person_name(self.first_name, self.last_name, self.email)
 
     @property
     def ambassador_label(self) -> str:
-        return AMBASSADOR_LABELS[AmbassadorStatus(self.ambassador_status)]
+        return ambassador_label(self.ambassador_status)
 
     def __str__(self) -> str:
         return self.full_name
+
+
+def person_name(first_name: str, last_name: str, email: str | None) -> str:
+    """How a contact is named everywhere: first and last name, else the address."""
+    name = f"{first_name} {last_name}".strip()
+    return name or (email or "(sans nom)")
+
+
+def ambassador_label(status: str) -> str:
+    return AMBASSADOR_LABELS[AmbassadorStatus(status)]
 
 
 @sa.event.listens_for(Contact.email, "set")

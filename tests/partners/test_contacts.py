@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 from datetime import date
 
@@ -212,3 +213,22 @@ def test_organisation_search_finds_any_word_of_the_name_or_commune(client, login
         html = client.get(f"/admin/structures/?q={query}").get_data(as_text=True)
         shown = {name for name in ["Plastiques Ornaises", "Laiterie Sarthoise", "Fonderie Fictive"] if name in html}
         assert shown == expected, query
+
+
+def test_each_row_of_the_list_shows_the_contact_its_organisation_and_its_commune(client, login, db) -> None:
+    """The list reads plain rows (the contact and its organisation's name and commune), not objects: each column
+    is the one of its own contact, and a contact without organisation shows empty cells."""
+    login("viewer")
+    seed_people(db)
+    html = client.get("/admin/contacts/?sort=name").get_data(as_text=True)
+    rows = {cells[0]: cells for cells in (
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", html, re.S)) if cells}
+    assert rows["Marchand Claude"] == ["Marchand Claude", "claude.marchand@example.org", "Laiterie Sarthoise",
+                                       "Arçonnay", ""]
+    assert rows["Bernard Sacha"] == ["Bernard Sacha", "sacha.bernard@example.org", "Plastiques Ornaises", "Alençon",
+                                     "Ambassadeur actif"]
+    assert rows["Petit Inès"] == ["Petit Inès", "ines.petit@example.org", "", "", ""]
+    bernard = db.session.scalar(sa.select(Contact).where(Contact.last_name == "Bernard"))
+    assert (f'<a href="/admin/contacts/{bernard.id}">Bernard Sacha</a>' in html
+            and f'<a href="/admin/structures/{bernard.organisation_id}">Plastiques Ornaises</a>' in html)

@@ -67,3 +67,33 @@ def test_each_term_reaches_contacts(app, db) -> None:
     for term in terms[2:]:
         criteria = queries.PartnerFilters(q=term)
         assert _ids(db, queries.contact_list_keys(criteria, dialect)), term
+
+
+def test_a_contact_found_several_ways_is_listed_and_counted_once_and_none_is_lost(app, db) -> None:
+    """The search's ways in are read one after another, each leaving out what an earlier one found (they add up
+    instead of being merged): a contact found by every way is listed and counted once, and a contact without
+    organisation is still found by the ways read after the organisation's (another address, a later word of its
+    name, its e-mail), where "is its organisation one of those found?" is unknown, not false."""
+    organisation = services.save_organisation(services.OrganisationInput(
+        name="Rivage Plastiques", kind="entreprise", postal_code="61000", commune="Alençon"))
+
+    def person(first: str, last: str, email: str, organisation_id: int | None) -> int:
+        return services.save_contact(services.ContactInput(email=email, first_name=first, last_name=last,
+                                                           organisation_id=organisation_id)).id
+
+    everywhere = person("Rivo", "Rivel", "rivo.rivel@example.org", organisation.id)
+    services.keep_other_email(everywhere, "rivel.ancien@example.net")
+    by_organisation = person("Luc", "Bernard", "luc.bernard@example.org", organisation.id)
+    by_other_address = person("Paul", "Durand", "paul.durand@example.org", None)
+    services.keep_other_email(by_other_address, "rivoli@example.net")
+    by_later_word = person("Jeanne", "Le Rivet", "jeanne@example.org", None)
+    by_email = person("Anne", "Martin", "riv.anne@example.org", None)
+    person("Marc", "Petit", "marc.petit@example.org", None)
+    db.session.commit()
+    criteria = queries.PartnerFilters(q="riv")
+    rows = list(db.session.execute(queries.contact_list_keys(criteria, db.engine.dialect.name)))
+    expected = [by_organisation, by_other_address, by_later_word, by_email, everywhere]  # sorted by name
+    assert [row.id for row in rows] == expected
+    assert {row.matched for row in rows} == {5} and [row.position for row in rows] == [1, 2, 3, 4, 5]
+    page = queries.list_contacts(criteria, 1, 50)
+    assert [item.id for item in page.items] == expected and page.total == 5 and page.estimate is None
