@@ -150,7 +150,26 @@ class Organisation(TimestampMixin, db.Model):
         return self.name
 
 
-class Contact(TimestampMixin, db.Model):
+class ShownAsPerson:
+    """How a contact is named and its ambassador status shown, from its ``first_name``, ``last_name``, ``email``
+    and ``ambassador_status``: the same on the record (``Contact``) and on the list's plain rows."""
+
+    first_name: str
+    last_name: str
+    email: str | None
+    ambassador_status: str
+
+    @property
+    def full_name(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or (self.email or "(sans nom)")
+
+    @property
+    def ambassador_label(self) -> str:
+        return AMBASSADOR_LABELS[AmbassadorStatus(self.ambassador_status)]
+
+
+class Contact(ShownAsPerson, TimestampMixin, db.Model):
     __tablename__ = "contacts"
     # The search's ways in (last name, first name, e-mail, organisation) each carry the name keys, the id and the
     # organisation: a search's matches, their sort keys and what the list's filters look up come from the index
@@ -190,26 +209,8 @@ class Contact(TimestampMixin, db.Model):
     axes: Mapped[list[Axis]] = relationship(secondary=contact_axes, order_by="Axis.position")
     other_emails: Mapped[list[ContactEmail]] = relationship(order_by="ContactEmail.id", viewonly=True)
 
-    @property
-    def full_name(self) -> str:
-        return person_name(self.first_name, self.last_name, self.email)
-
-    @property
-    def ambassador_label(self) -> str:
-        return ambassador_label(self.ambassador_status)
-
     def __str__(self) -> str:
         return self.full_name
-
-
-def person_name(first_name: str, last_name: str, email: str | None) -> str:
-    """How a contact is named everywhere: first and last name, else the address."""
-    name = f"{first_name} {last_name}".strip()
-    return name or (email or "(sans nom)")
-
-
-def ambassador_label(status: str) -> str:
-    return AMBASSADOR_LABELS[AmbassadorStatus(status)]
 
 
 @sa.event.listens_for(Contact.email, "set")

@@ -11,6 +11,7 @@ from crm.audit.models import AuditLog
 from crm.partners import services
 from crm.partners.models import Contact, Note, Organisation
 from crm.partners.services import ContactInput, OrganisationInput
+from tests import factories
 
 
 def contact_form(**overrides: object) -> dict[str, object]:
@@ -217,9 +218,12 @@ def test_organisation_search_finds_any_word_of_the_name_or_commune(client, login
 
 def test_each_row_of_the_list_shows_the_contact_its_organisation_and_its_commune(client, login, db) -> None:
     """The list reads plain rows (the contact and its organisation's name and commune), not objects: each column
-    is the one of its own contact, and a contact without organisation shows empty cells."""
+    is the one of its own contact, a contact without organisation shows empty cells, one without a name its
+    address."""
     login("viewer")
     seed_people(db)
+    factories.contact("sans.nom@example.org")  # as an import may leave one: no name, only an address
+    db.session.commit()
     html = client.get("/admin/contacts/?sort=name").get_data(as_text=True)
     rows = {cells[0]: cells for cells in (
         [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row)]
@@ -229,6 +233,7 @@ def test_each_row_of_the_list_shows_the_contact_its_organisation_and_its_commune
     assert rows["Bernard Sacha"] == ["Bernard Sacha", "sacha.bernard@example.org", "Plastiques Ornaises", "Alençon",
                                      "Ambassadeur actif"]
     assert rows["Petit Inès"] == ["Petit Inès", "ines.petit@example.org", "", "", ""]
+    assert rows["sans.nom@example.org"] == ["sans.nom@example.org", "sans.nom@example.org", "", "", ""]  # no name
     bernard = db.session.scalar(sa.select(Contact).where(Contact.last_name == "Bernard"))
     assert (f'<a href="/admin/contacts/{bernard.id}">Bernard Sacha</a>' in html
             and f'<a href="/admin/structures/{bernard.organisation_id}">Plastiques Ornaises</a>' in html)
